@@ -10,12 +10,12 @@ import numpy as np, torch, torch.nn as nn
 import segmentation_models_pytorch as smp
 from safetensors.torch import save_file, load_file
 from safetensors import SafetensorError
-from .data import BANDS, BAND_NAMES, DN_SCALE, repo_root
+from .data import BANDS, BAND_NAMES, DN_SCALE, repo_root, normalize, dihedral
 
 # %% auto #0
 __all__ = ['DEFAULT_ARCH', 'default_input_contract', 'default_device', 'WeightsUnavailableError', 'build_model', 'git_sha',
            'make_card', 'save_checkpoint', 'CheckpointError', 'read_card', 'load_checkpoint', 'released_model_dir',
-           'resolve_checkpoint', 'check_contract', 'predict_proba']
+           'resolve_checkpoint', 'check_contract', 'predict_proba', 'dihedral_inv']
 
 # %% ../nbs/01_model.ipynb #c005
 DEFAULT_ARCH = dict(arch='Unet', encoder='resnet34', in_channels=4, classes=1)
@@ -162,10 +162,8 @@ def check_contract(card, bands=BANDS):
         raise CheckpointError(f"checkpoint expects bands {card['input']['bands']}, data provides {list(bands)}")
 
 # %% ../nbs/01_model.ipynb #c027
-from .data import normalize
-
 @torch.no_grad()
-def predict_proba(model, image, card, device=None, amp=True) -> torch.Tensor:
+def predict_proba(model, image, card, device=None, amp=True, tta=False) -> torch.Tensor:
     "Cloud probability (B, H, W) float32 for reflectance `image` (B, 4, H, W) or (4, H, W), following the card's contract."
     x = torch.as_tensor(np.asarray(image) if not torch.is_tensor(image) else image).float()
     single = x.ndim == 3; x = x[None] if single else x
@@ -173,6 +171,15 @@ def predict_proba(model, image, card, device=None, amp=True) -> torch.Tensor:
     x = normalize(x.to(dev), card['input']['norm'])
     h, w = x.shape[-2:]; ph, pw = (-h) % 32, (-w) % 32
     if ph or pw: x = torch.nn.functional.pad(x, (0, pw, 0, ph), mode='reflect' if min(h, w) > max(ph, pw) else 'replicate')
-    with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp and dev.type == 'cuda'):
-        p = torch.sigmoid(model(x).float())[:, 0, :h, :w]
+    def run(v):
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp and dev.type == 'cuda'):
+            return torch.sigmoid(model(v).float())
+    if tta: p = sum(dihedral_inv(run(dihedral(x, k)), k) for k in range(8)) / 8
+    else: p = run(x)
+    p = p[:, 0, :h, :w]
     return p[0] if single else p
+
+def dihedral_inv(x, k):
+    "Undo `dihedral(x, k)`."
+    x = torch.rot90(x, -(k % 4), (-2, -1))
+    return x.flip(-1) if k >= 4 else x
