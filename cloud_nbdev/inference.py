@@ -20,7 +20,8 @@ from .model import (CheckpointError, resolve_checkpoint, load_checkpoint, check_
 # %% auto #0
 __all__ = ['DEFAULT_BAND_MAP', 'RASTER_SUFFIXES', 'SCALES', 'MASK_NODATA', 'GDAL_CACHE_MB', 'SceneError', 'parse_band_map',
            'SceneReader', 'load_scene', 'write_stack', 'tile_starts', 'blend_window', 'load_model', 'predict_array',
-           'proba_to_mask', 'write_geotiff', 'output_paths', 'predict_file']
+           'proba_to_mask', 'write_geotiff', 'output_paths', 'predict_file', 'is_chip_dir', 'list_inputs',
+           'parse_shard', 'predict_folder', 'predict_cli']
 
 # %% ../nbs/04_inference.ipynb #c008
 DEFAULT_BAND_MAP = ('B02', 'B03', 'B04', 'B08')   # file bands 1-4 of a multi-band GeoTIFF: blue, green, red, NIR
@@ -403,6 +404,8 @@ def predict_file(src, output, checkpoint=None, model=None, card=None, threshold=
     for p in paths.values(): _check_writable(p, overwrite)
     with SceneReader(src, band_map, scale, offset) as r:
         if r.crs is None: warnings.warn(f"{r.paths[0]}: no CRS; the mask will have none either")
+        if {str(Path(q).resolve()) for q in r.paths} & {str(q.resolve()) for q in paths.values()}:
+            raise SceneError(paths['mask'], "output would overwrite the input; choose another output path")
         t1 = time.perf_counter(); source = str(checkpoint) if checkpoint else None
         if model is None: model, card = load_model(checkpoint, device); source = str(resolve_checkpoint(checkpoint))
         elif device is not None: model = model.to(default_device(device))
@@ -434,3 +437,114 @@ def predict_file(src, output, checkpoint=None, model=None, card=None, threshold=
                        pixels_per_s=round(n / max(t3 - t2, 1e-9)), cloud_nbdev=__version__)
     _atomic_write(paths['summary'], lambda t: Path(t).write_text(json.dumps(summary, indent=1)))
     return summary
+
+# %% ../nbs/04_inference.ipynb #c051
+def is_chip_dir(path) -> bool:
+    "True if `path` is a folder holding any of `B02.tif`, `B03.tif`, `B04.tif`, `B08.tif`."
+    p = Path(path)
+    return p.is_dir() and any(f.suffix.lower() in ('.tif', '.tiff') and f.stem.upper() in DEFAULT_BAND_MAP for f in p.iterdir())
+
+def list_inputs(folder) -> list:
+    "Sorted inputs under `folder` (or its `train_features/`): chip folders and raster files (.tif, .tiff, .jp2, .vrt)."
+    folder = Path(folder)
+    if not folder.is_dir(): raise SceneError(folder, "input folder not found")
+    if (folder/'train_features').is_dir(): folder = folder/'train_features'
+    return [p for p in sorted(folder.iterdir()) if not p.name.startswith(('.', '_')) and
+            (is_chip_dir(p) or (p.is_file() and p.suffix.lower() in RASTER_SUFFIXES))]
+
+def parse_shard(shard) -> tuple:
+    "`'k/n'` or `(k, n)` -> (k, n) with 0 <= k < n."
+    try: k, n = (int(v) for v in (shard.split('/') if isinstance(shard, str) else shard))
+    except (ValueError, TypeError): raise ValueError(f"shard must look like K/N (e.g. 0/4), got {shard!r}") from None
+    if not 0 <= k < n: raise ValueError(f"shard {k}/{n}: K must be between 0 and N-1")
+    return k, n
+
+# %% ../nbs/04_inference.ipynb #c052
+def _mask_name(item) -> str: return (item.name if item.is_dir() else item.stem) + '.tif'
+
+def predict_folder(src, out_dir, shard=None, skip_existing=False, checkpoint=None, model=None, card=None, device=None,
+                   progress=True, **kwargs) -> dict:
+    "One mask per chip folder or scene under `src` into `out_dir` (optionally shard `(k, n)` of them); returns a summary."
+    t0, items = time.perf_counter(), list_inputs(src)
+    if not items: raise SceneError(src, "no chip folders or raster files (.tif, .tiff, .jp2, .vrt) found")
+    k, n = parse_shard(shard) if shard is not None else (0, 1)
+    mine, out_dir = items[k::n], Path(out_dir)
+    sname = f'_summary_shard-{k}-of-{n}.json' if shard is not None else '_summary.json'
+    _check_writable(out_dir/sname, overwrite=True)
+    if model is None: model, card = load_model(checkpoint, device)
+    res, errors, skipped = [], [], []
+    for it in tqdm(mine, desc=f'shard {k}/{n}' if n > 1 else 'scenes', unit='scene', disable=not progress):
+        out = out_dir/_mask_name(it)
+        if skip_existing and out.exists(): skipped.append(str(it)); continue
+        try: res.append(predict_file(it, out, model=model, card=card, device=device, progress=False, **kwargs))
+        except (ValueError, OSError, RuntimeError) as e: errors.append(dict(input=str(it), error=_one_line(e)))
+    summary = dict(input=str(src), output=str(out_dir), shard=f'{k}/{n}', n_inputs=len(items), n_shard=len(mine),
+                   n_done=len(res), n_skipped=len(skipped), n_failed=len(errors), errors=errors, total_s=round(time.perf_counter() - t0, 3),
+                   masks=[dict(name=Path(r['output']).name, cloud_pct=r['cloud_pct'], valid_pct=r['valid_pct']) for r in res])
+    _atomic_write(out_dir/sname, lambda t: Path(t).write_text(json.dumps(summary, indent=1)))
+    return summary
+
+def _one_line(e) -> str:
+    "An exception as one line of text."
+    msg = ' '.join(str(e).split())
+    return msg if isinstance(e, (ValueError, OSError)) else f"{type(e).__name__}: {msg}"
+
+# %% ../nbs/04_inference.ipynb #c066
+def _predict_parser():
+    p = argparse.ArgumentParser('cloud-nbdev predict', description='Cloud masks (GeoTIFF: 0 clear, 1 cloud, 255 nodata) for '
+        'Sentinel-2 L2A scenes of any size, with the released model (outputs/model/) unless --checkpoint is given.',
+        epilog='examples:\n  cloud-nbdev predict data/sample/train_features/adwp adwp_mask.tif\n'
+               '  cloud-nbdev predict S2_T36MZE_20230105.tif mask.tif --band-map B02,B03,B04,B08 --offset -1000\n'
+               '  cloud-nbdev predict scenes/ masks/ --shard $SLURM_ARRAY_TASK_ID/8 --device cuda',
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    a = p.add_argument
+    a('input', help='chip folder (B02/B03/B04/B08.tif), raster file, 4 comma-separated single-band files, or a folder of those')
+    a('output', help='mask GeoTIFF x.tif (also writes x.json), or an output folder when INPUT is a folder')
+    a('--checkpoint', help='checkpoint folder (default: the released model outputs/model/)')
+    a('--threshold', type=float, help="cloud if probability >= T (default: the model card's threshold)")
+    a('--tile', type=int, default=512, help='tile size in pixels (default 512)')
+    a('--overlap', type=int, default=64, help='overlap of neighbouring tiles, blended (default 64)')
+    a('--batch-size', type=int, default=4, help='tiles per forward pass (default 4)')
+    a('--device', help='cpu, cuda or cuda:N (default: cuda if available)')
+    a('--probabilities', action='store_true', help='also write x_proba.tif (float32 cloud probability)')
+    a('--tta', action='store_true', help='average over 8 flips/rotations (8x slower)')
+    a('--overwrite', action='store_true', help='replace existing outputs')
+    a('--skip-existing', action='store_true', help='folder mode: skip inputs whose mask exists (resume)')
+    a('--shard', help='folder mode: K/N, do only the K-th (0..N-1) of N interleaved parts of the sorted inputs')
+    a('--band-map', help='names of a multi-band file\'s bands 1..n (default B02,B03,B04,B08)')
+    a('--scale', choices=SCALES, default='auto', help="'l2a' (DN/10000), 'reflectance' (float), or 'auto' (default)")
+    a('--offset', type=float, default=0.0, help='added to DN before scaling: -1000 for L2A from 2022-01-25 on (baseline 04.00+)')
+    a('--quiet', action='store_true', help='no progress bars')
+    return p
+
+# %% ../nbs/04_inference.ipynb #c067
+def _print_result(r):
+    c = 'no valid pixels' if r['cloud_pct'] is None else f"cloud {r['cloud_pct']:.1f}% of valid pixels"
+    print(f"{r['output']}: {c}, valid {r['valid_pct']:.1f}%, {r['height']}x{r['width']} in {r['timings']['total_s']:.1f} s")
+
+def predict_cli(argv=None) -> int:
+    "`cloud-nbdev predict INPUT OUTPUT [options]`; returns the exit status."
+    a = _predict_parser().parse_args(argv)
+    def warn(message, *args, **kw): print(f"cloud-nbdev predict: warning: {message}", file=sys.stderr)
+    kw = dict(threshold=a.threshold, tile=a.tile, overlap=a.overlap, batch_size=a.batch_size, tta=a.tta,
+              probabilities=a.probabilities, overwrite=a.overwrite, band_map=a.band_map, scale=a.scale, offset=a.offset)
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = warn
+            src = a.input.split(',') if ',' in a.input else a.input
+            folder = isinstance(src, str) and Path(src).is_dir() and not is_chip_dir(src)
+            if a.shard and not folder: raise ValueError("--shard needs INPUT to be a folder of chips or scenes")
+            if not folder:
+                _print_result(predict_file(src, a.output, checkpoint=a.checkpoint, device=a.device, progress=not a.quiet, **kw))
+                return 0
+            s = predict_folder(src, a.output, shard=a.shard, skip_existing=a.skip_existing, checkpoint=a.checkpoint,
+                               device=a.device, progress=not a.quiet, **kw)
+            for e in s['errors']: print(f"cloud-nbdev predict: error: {e['error']}", file=sys.stderr)
+            print(f"{a.output}: {s['n_done']} masks, {s['n_skipped']} skipped, {s['n_failed']} failed "
+                  f"(shard {s['shard']} of {s['n_inputs']} inputs) in {s['total_s']:.1f} s")
+            return 1 if s['n_failed'] else 0
+    except KeyboardInterrupt:
+        print("cloud-nbdev predict: interrupted", file=sys.stderr); return 130
+    except Exception as e:
+        if os.environ.get('CLOUD_NBDEV_DEBUG'): raise
+        print(f"cloud-nbdev predict: error: {_one_line(e)}", file=sys.stderr); return 1
