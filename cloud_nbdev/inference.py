@@ -4,7 +4,9 @@
 
 # %% ../nbs/04_inference.ipynb #c001
 from __future__ import annotations
-import argparse, json, math, os, sys, tempfile, time, warnings
+import argparse, json, math, os, platform, shutil, subprocess, sys, tempfile, time, warnings
+try: import resource                      # peak RSS in the benchmark; Unix only
+except ImportError: resource = None
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np, rasterio, torch
@@ -13,15 +15,16 @@ from rasterio.errors import RasterioIOError, NotGeoreferencedWarning
 from tqdm.auto import tqdm
 from fastcore.basics import patch
 from . import __version__
-from .data import BANDS, DN_SCALE, Chip, ChipError, _open_raster, nodata_mask
+from .data import BANDS, DN_SCALE, Chip, ChipError, _open_raster, nodata_mask, repo_root
 from .model import (CheckpointError, resolve_checkpoint, load_checkpoint, check_contract, predict_proba,
-                               default_device, make_card, _atomic_write)
+                               default_device, build_model, make_card, save_checkpoint, _atomic_write)
 
 # %% auto #0
 __all__ = ['DEFAULT_BAND_MAP', 'RASTER_SUFFIXES', 'SCALES', 'MASK_NODATA', 'GDAL_CACHE_MB', 'SceneError', 'parse_band_map',
            'SceneReader', 'load_scene', 'write_stack', 'tile_starts', 'blend_window', 'load_model', 'predict_array',
            'proba_to_mask', 'write_geotiff', 'output_paths', 'predict_file', 'is_chip_dir', 'list_inputs',
-           'parse_shard', 'predict_folder', 'predict_cli']
+           'parse_shard', 'predict_folder', 'predict_cli', 'write_synthetic_scene', 'bench', 'repo_root_tmp',
+           'bench_cli']
 
 # %% ../nbs/04_inference.ipynb #c008
 DEFAULT_BAND_MAP = ('B02', 'B03', 'B04', 'B08')   # file bands 1-4 of a multi-band GeoTIFF: blue, green, red, NIR
@@ -548,3 +551,116 @@ def predict_cli(argv=None) -> int:
     except Exception as e:
         if os.environ.get('CLOUD_NBDEV_DEBUG'): raise
         print(f"cloud-nbdev predict: error: {_one_line(e)}", file=sys.stderr); return 1
+
+# %% ../nbs/04_inference.ipynb #c073
+def write_synthetic_scene(path, size, seed=0, strip=512) -> Path:
+    "A `size` x `size` 4-band uint16 L2A-like GeoTIFF (bands B02,B03,B04,B08, blocky clouds), written strip by strip."
+    rng = np.random.default_rng(seed); g = size // 256 + 2
+    cloud, land = rng.random((g, g)) > 0.6, rng.uniform(300, 1500, (4, g, g)).astype(np.float32)
+    prof = dict(driver='GTiff', width=size, height=size, count=4, dtype='uint16', crs='EPSG:32736', nodata=0,
+                transform=rasterio.transform.from_origin(500000, 9700000, 10, 10), tiled=True, blockxsize=512, blockysize=512,
+                compress='deflate', predictor=2, BIGTIFF='IF_SAFER')
+    ix = np.arange(size) // 256
+    with rasterio.open(path, 'w', **prof) as dst:
+        for y0 in range(0, size, strip):
+            h = min(strip, size - y0); iy = np.arange(y0, y0 + h) // 256
+            img = np.where(cloud[iy][:, ix], np.float32(6000), land[:, iy][:, :, ix]) + rng.integers(-60, 60, (4, h, size), dtype=np.int16)
+            dst.write(np.clip(img, 1, 10000).astype(np.uint16)[[2, 1, 0, 3]], window=Window(0, y0, size, h))
+    return Path(path)
+
+# %% ../nbs/04_inference.ipynb #c074
+def _bench_child(a) -> dict:
+    "One benchmark case, run in its own process: 'forward' (raw model) or 'file' (`predict_file`); adds peak RSS."
+    if a['case'] == 'forward':
+        model, card = load_model(a['checkpoint'], a['device']); dev = next(model.parameters()).device
+        x, t = torch.rand(a['batch_size'], 4, a['tile'], a['tile'], device=dev) * 0.3, []
+        for i in range(a['n_batches'] + 1):                               # the first batch is a warm-up
+            t0 = time.perf_counter()
+            with torch.no_grad(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == 'cuda'): model(x).float().sum().item()
+            t.append(time.perf_counter() - t0)
+        r = dict(seconds=round(sum(t[1:]), 3), pixels_per_s=round(a['n_batches'] * x[:, 0].numel() / sum(t[1:])),
+                 s_per_tile=round(sum(t[1:]) / (a['n_batches'] * a['batch_size']), 4), device=str(dev))
+    else:
+        r = predict_file(a['scene'], a['output'], checkpoint=a['checkpoint'], tile=a['tile'], overlap=a['overlap'],
+                         batch_size=a['batch_size'], device=a['device'], overwrite=True, progress=False)
+    r['peak_rss_mb'] = _peak_rss_mb()
+    if torch.cuda.is_available() and torch.cuda.is_initialized(): r['peak_cuda_mb'] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    r['torch_threads'] = torch.get_num_threads()
+    return r
+
+def _peak_rss_mb():
+    "Peak resident memory of this process in MB: VmHWM (reset at exec, unlike ru_maxrss, which a child inherits)."
+    try: return round(int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM:')).split()[1]) / 1024, 1)
+    except (OSError, StopIteration): return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1) if resource else None
+
+def _run_child(a) -> dict:
+    code = ('import json, sys; from cloud_nbdev.inference import _bench_child; '
+            'print("BENCH_RESULT " + json.dumps(_bench_child(json.loads(sys.argv[1]))))')
+    p = subprocess.run([sys.executable, '-c', code, json.dumps(a)], capture_output=True, text=True,
+                       env={**os.environ, 'TQDM_DISABLE': '1'})
+    line = [l for l in p.stdout.splitlines() if l.startswith('BENCH_RESULT ')]
+    if p.returncode or not line: raise RuntimeError(f"benchmark case {a['case']} failed: {p.stderr.strip()[-2000:]}")
+    return json.loads(line[-1][len('BENCH_RESULT '):])
+
+# %% ../nbs/04_inference.ipynb #c075
+def _bench_model(checkpoint, work):
+    "The checkpoint to benchmark: the given one, else the released model, else a random-init one (same cost)."
+    try: return str(resolve_checkpoint(checkpoint)), 'checkpoint' if checkpoint else 'released model'
+    except CheckpointError:
+        if checkpoint: raise
+        torch.manual_seed(0)
+        return str(save_checkpoint(Path(work)/'random_init', build_model(), make_card(run_id='random-init'))), \
+               'random init (no released model; same architecture and cost)'
+
+def bench(out='outputs/bench/inference.json', sizes=(4096, 10980), tile=512, overlap=64, batch_size=4, device=None,
+          checkpoint=None, n_batches=5, workdir=None, keep=False, command=None) -> dict:
+    "Raw model forward vs `predict_file` on synthetic scenes of `sizes`, each case in its own process; writes `out`."
+    work = Path(workdir or repo_root_tmp()/'bench'); work.mkdir(parents=True, exist_ok=True)
+    ck, model_kind = _bench_model(checkpoint, work)
+    common = dict(checkpoint=ck, device=device, tile=tile, overlap=overlap, batch_size=batch_size)
+    res = dict(command=command, started=time.strftime('%Y-%m-%dT%H:%M:%S%z'), model=model_kind,
+               machine=dict(cpus=os.cpu_count(), loadavg_start=[round(v, 2) for v in os.getloadavg()], torch=torch.__version__,
+                            gpu=torch.cuda.get_device_name() if torch.cuda.is_available() else None, platform=platform.platform()),
+               settings=dict(tile=tile, overlap=overlap, batch_size=batch_size, device=str(default_device(device)), gdal_cache_mb=GDAL_CACHE_MB))
+    res['forward'] = fw = _run_child(dict(case='forward', n_batches=n_batches, **common))
+    res['scenes'] = []
+    for size in sizes:
+        t0 = time.perf_counter(); scene = write_synthetic_scene(work/f'scene_{size}.tif', size)
+        r = _run_child(dict(case='file', scene=str(scene), output=str(work/f'mask_{size}.tif'), **common))
+        th = min(tile, size); tile_px = r['n_tiles'] * th * th
+        res['scenes'].append(dict(size=size, pixels=size*size, write_scene_s=round(time.perf_counter() - t0 - r['timings']['total_s'], 1),
+            pixels_per_s=r['pixels_per_s'], ratio_vs_forward=round(r['pixels_per_s'] / fw['pixels_per_s'], 3),
+            overlap_factor=round(size*size / tile_px, 3), pipeline_efficiency=round(tile_px / r['timings']['predict_s'] / fw['pixels_per_s'], 3),
+            peak_rss_mb=r['peak_rss_mb'], **({'peak_cuda_mb': r['peak_cuda_mb']} if 'peak_cuda_mb' in r else {}),
+            n_tiles=r['n_tiles'], timings=r['timings'], cloud_pct=r['cloud_pct'], torch_threads=r['torch_threads']))
+        if not keep:
+            for f in work.glob(f'*_{size}.*'): f.unlink()
+    sc = res['scenes']
+    res['summary'] = dict(forward_pixels_per_s=fw['pixels_per_s'], forward_peak_rss_mb=fw['peak_rss_mb'],
+        ratio_vs_forward={str(s['size']): s['ratio_vs_forward'] for s in sc}, pipeline_efficiency={str(s['size']): s['pipeline_efficiency'] for s in sc},
+        peak_rss_mb={str(s['size']): s['peak_rss_mb'] for s in sc},
+        rss_growth_mb=round(sc[-1]['peak_rss_mb'] - sc[0]['peak_rss_mb'], 1) if len(sc) > 1 else None,
+        goal_ratio_0_8_met=all(s['ratio_vs_forward'] >= 0.8 for s in sc))
+    res['machine']['loadavg_end'] = [round(v, 2) for v in os.getloadavg()]
+    res['finished'] = time.strftime('%Y-%m-%dT%H:%M:%S%z')
+    if not keep: shutil.rmtree(work, ignore_errors=True)
+    if out: _atomic_write(out, lambda t: Path(t).write_text(json.dumps(res, indent=1)))
+    return res
+
+def repo_root_tmp() -> Path:
+    "`outputs/tmp/` of the repository (git-ignored), for large temporary files."
+    return repo_root()/'outputs'/'tmp'
+
+# %% ../nbs/04_inference.ipynb #c076
+def bench_cli(argv=None) -> int:
+    "`make bench` / `.ci/bench.sh`: run `bench` with options; prints the summary."
+    p = argparse.ArgumentParser('cloud_nbdev inference benchmark', description=bench.__doc__)
+    p.add_argument('--out', default='outputs/bench/inference.json'); p.add_argument('--sizes', default='4096,10980')
+    p.add_argument('--tile', type=int, default=512); p.add_argument('--overlap', type=int, default=64)
+    p.add_argument('--batch-size', type=int, default=4); p.add_argument('--device'); p.add_argument('--checkpoint')
+    p.add_argument('--n-batches', type=int, default=5); p.add_argument('--keep', action='store_true')
+    a = p.parse_args(argv)
+    cmd = 'make bench' + (f" BENCH_ARGS='{' '.join(argv)}'" if argv else '')
+    r = bench(a.out, tuple(int(v) for v in a.sizes.split(',')), a.tile, a.overlap, a.batch_size, a.device, a.checkpoint,
+              a.n_batches, keep=a.keep, command=cmd)
+    print(json.dumps(r['summary'], indent=1)); return 0
