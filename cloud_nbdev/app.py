@@ -18,10 +18,10 @@ from .inference import load_scene, load_model, predict_array, proba_to_mask, wri
 # %% auto #0
 __all__ = ['MAX_UPLOAD_MB', 'MAX_MEGAPIXELS', 'RGB_SUFFIXES', 'TIFF_SUFFIXES', 'CHIP_BANDS', 'BAND_MAP_CHOICES', 'WHAT_TO_UPLOAD',
            'NO_MODEL_HELP', 'DISPLAY_PX', 'APP_CSS', 'UploadError', 'band_of', 'classify_upload', 'extract_chip_zip',
-           'read_upload', 'Predictor', 'Result', 'make_result', 'to_uint8', 'heatmap', 'mask_picture', 'mask_stats',
-           'render', 'stats_markdown', 'example_table', 'example_caption', 'thumbnail', 'card_markdown', 'AppContext',
-           'ui_errors', 'predict_upload', 'predict_example', 'result_outputs', 'threshold_outputs', 'CloudApp',
-           'build_app', 'launch_app', 'app_cli']
+           'read_upload', 'Predictor', 'Result', 'to_uint8', 'heatmap', 'mask_picture', 'save_png', 'make_result',
+           'mask_stats', 'render', 'stats_markdown', 'example_table', 'example_caption', 'thumbnail', 'card_markdown',
+           'AppContext', 'ui_errors', 'predict_upload', 'predict_example', 'result_outputs', 'threshold_outputs',
+           'CloudApp', 'build_app', 'launch_app', 'app_cli']
 
 # %% ../nbs/05_app.ipynb #c006
 MAX_UPLOAD_MB = 512     # per file; gradio refuses bigger uploads before they reach the app
@@ -183,17 +183,6 @@ class Result:
     def cleanup(self): shutil.rmtree(self.workdir, ignore_errors=True)
 
 # %% ../nbs/05_app.ipynb #c027
-def make_result(chip, prob, workdir, seconds=0.0, label=None, note='') -> Result:
-    "Cache `prob` for `chip` in a new folder under `workdir` and write the probability GeoTIFF; returns a `Result`."
-    d = Path(tempfile.mkdtemp(dir=workdir, prefix='result_'))
-    np.save(d/'prob.npy', np.asarray(prob, np.float32))
-    step = max(1, -(-max(chip.shape) // DISPLAY_PX))
-    img = chip.image[:, ::step, ::step]
-    res = Result(chip.chip_id, d, true_color(img), false_color(img), step, dict(chip.profile), tuple(chip.shape), seconds, label, note)
-    write_geotiff(res.prob_tif, prob, res.profile, nodata=float('nan'), dtype='float32')
-    return res
-
-# %% ../nbs/05_app.ipynb #c029
 def to_uint8(x) -> np.ndarray: return (np.clip(np.nan_to_num(np.asarray(x, np.float32)), 0, 1) * 255 + 0.5).astype(np.uint8)
 
 def heatmap(prob, cmap='magma') -> np.ndarray:
@@ -208,7 +197,25 @@ def mask_picture(mask) -> np.ndarray:
     colours = np.zeros((256, 3), np.uint8); colours[0], colours[1], colours[MASK_NODATA] = (25, 45, 90), (255, 255, 255), (128, 128, 128)
     return colours[np.asarray(mask)]
 
-# %% ../nbs/05_app.ipynb #c030
+def save_png(path, img) -> Path:
+    "Write an (h, w, 3) uint8 picture as a PNG (fast compression), atomically."
+    return _atomic_write(path, lambda t: Image.fromarray(img).save(t, format='PNG', compress_level=1))
+
+# %% ../nbs/05_app.ipynb #c029
+def make_result(chip, prob, workdir, seconds=0.0, label=None, note='') -> Result:
+    "Cache `prob` for `chip` in a new folder under `workdir` and write the probability GeoTIFF; returns a `Result`."
+    d = Path(tempfile.mkdtemp(dir=workdir, prefix='result_'))
+    np.save(d/'prob.npy', np.asarray(prob, np.float32))
+    step = max(1, -(-max(chip.shape) // DISPLAY_PX))
+    img = chip.image[:, ::step, ::step]
+    res = Result(chip.chip_id, d, true_color(img), false_color(img), step, dict(chip.profile), tuple(chip.shape), seconds, label, note)
+    write_geotiff(res.prob_tif, prob, res.profile, nodata=float('nan'), dtype='float32')
+    save_png(d/'rgb.png', to_uint8(res.rgb)); save_png(d/'nir.png', to_uint8(res.nir))
+    save_png(d/'heat.png', heatmap(np.asarray(prob)[::step, ::step]))
+    if label is not None: save_png(d/'label.png', mask_picture(label[::step, ::step]))
+    return res
+
+# %% ../nbs/05_app.ipynb #c031
 def mask_stats(mask, label=None) -> dict:
     "Cloud % of valid pixels, valid %, and with a `label` its cloud % and the IoU of the mask with it."
     mask = np.asarray(mask); valid = mask != MASK_NODATA; nv = int(valid.sum())
@@ -219,20 +226,20 @@ def mask_stats(mask, label=None) -> dict:
         st.update(label_cloud_pct=100 * float(l.sum()) / max(int(ok.sum()), 1), iou=float((m & l).sum()) / union if union else 1.0)
     return st
 
-# %% ../nbs/05_app.ipynb #c033
+# %% ../nbs/05_app.ipynb #c034
 def render(res, threshold) -> dict:
     "Mask, pictures, numbers and download files of a cached `Result` at `threshold` (no model run)."
     mask = proba_to_mask(res.prob, threshold)
     m = mask[::res.step, ::res.step]
-    for f in res.workdir.glob('*_cloudmask_t*.tif'): f.unlink(missing_ok=True)
-    for f in res.workdir.glob('*_overlay_t*.png'): f.unlink(missing_ok=True)
-    mask_tif = write_geotiff(res.workdir/f'{res.name}_cloudmask_t{threshold:.2f}.tif', mask, res.profile, nodata=MASK_NODATA, dtype='uint8')
+    for pat in ('*_cloudmask_t*.tif', '*_overlay_t*.png', 'mask_t*.png'):
+        for f in res.workdir.glob(pat): f.unlink(missing_ok=True)
+    t = f't{threshold:.2f}'
+    mask_tif = write_geotiff(res.workdir/f'{res.name}_cloudmask_{t}.tif', mask, res.profile, nodata=MASK_NODATA, dtype='uint8')
     over = to_uint8(np.where((m == MASK_NODATA)[..., None], 0.5, overlay(res.rgb, m)))
-    png = _atomic_write(res.workdir/f'{res.name}_overlay_t{threshold:.2f}.png', lambda t: Image.fromarray(over).save(t, format='PNG'))
-    return dict(threshold=threshold, stats=mask_stats(mask, res.label), mask=mask_picture(m), overlay=over,
-                mask_tif=Path(mask_tif), overlay_png=png)
+    return dict(threshold=threshold, stats=mask_stats(mask, res.label), mask_tif=Path(mask_tif),
+                mask_png=save_png(res.workdir/f'mask_{t}.png', mask_picture(m)), overlay_png=save_png(res.workdir/f'{res.name}_overlay_{t}.png', over))
 
-# %% ../nbs/05_app.ipynb #c035
+# %% ../nbs/05_app.ipynb #c036
 def stats_markdown(res, r) -> str:
     "The headline numbers of a rendered result."
     st, (h, w) = r['stats'], res.shape
@@ -242,7 +249,7 @@ def stats_markdown(res, r) -> str:
         s += f"\n\nLabel: {st['label_cloud_pct']:.1f} % cloud · **IoU with the label: {st['iou']:.3f}**" + (f" · {res.note}" if res.note else '')
     return s
 
-# %% ../nbs/05_app.ipynb #c038
+# %% ../nbs/05_app.ipynb #c039
 def example_table(root=None) -> pd.DataFrame:
     "The bundled chips that are present: chip_id, location, labelled cloud fraction, bad-label flag; good labels first."
     root = Path(root or sample_root())
@@ -260,7 +267,7 @@ def thumbnail(chip_dir, px=128) -> np.ndarray:
     c = load_chip(chip_dir); s = max(1, max(c.shape) // px)
     return to_uint8(true_color(c.image[:, ::s, ::s]))
 
-# %% ../nbs/05_app.ipynb #c041
+# %% ../nbs/05_app.ipynb #c042
 def _flat(d, pre='') -> dict:
     "Scalars of a nested dict as `{'a.b': value}`; lists as their items (or their count when long)."
     out = {}
@@ -285,7 +292,7 @@ def card_markdown(pred, max_items=30) -> str:
                      + (f"\n- ... {len(items) - max_items} more in the JSON below" if len(items) > max_items else ''))
     return '\n\n'.join(s)
 
-# %% ../nbs/05_app.ipynb #c044
+# %% ../nbs/05_app.ipynb #c045
 @dataclass
 class AppContext:
     "What the handlers share: the model, the example chips, the limits and the app's temporary folder."
@@ -295,6 +302,10 @@ class AppContext:
     examples: pd.DataFrame
     max_upload_mb: float = MAX_UPLOAD_MB
     max_megapixels: float = MAX_MEGAPIXELS
+    @property
+    def results(self) -> Path:
+        "Where results go: inside gradio's cache folder (`workdir/gradio`), so their files are served without a copy."
+        d = self.workdir/'gradio'/'results'; d.mkdir(parents=True, exist_ok=True); return d
 
 def ui_errors(fn):
     "Turn expected failures into a visible `gr.Error` (the app keeps serving); log unexpected ones."
@@ -308,12 +319,12 @@ def ui_errors(fn):
             raise gr.Error(f"Unexpected error ({type(e).__name__}: {str(e)[:200]}); the app is still running.", print_exception=False) from None
     return wrapper
 
-# %% ../nbs/05_app.ipynb #c045
+# %% ../nbs/05_app.ipynb #c046
 def _predict(ctx, chip, old, progress=False, label=None, note='') -> Result:
     "Run the model on `chip` and cache the result; the session's previous result is deleted."
     t0 = time.perf_counter()
     prob = ctx.predictor(chip, progress=progress)
-    res = make_result(chip, prob, ctx.workdir, time.perf_counter() - t0, label, note)
+    res = make_result(chip, prob, ctx.results, time.perf_counter() - t0, label, note)
     if isinstance(old, Result): old.cleanup()
     return res
 
@@ -331,22 +342,21 @@ def predict_example(ctx, chip_id, old=None, progress=False) -> Result:
     note = "this label is on the published list of wrong labels" if row.listed_as_bad_label else ""
     return _predict(ctx, chip, old, progress, read_label(ctx.sample/'train_labels'/f'{chip_id}.tif'), note)
 
-# %% ../nbs/05_app.ipynb #c047
+# %% ../nbs/05_app.ipynb #c048
 def result_outputs(res, threshold) -> tuple:
     "Outputs of a prediction: state, numbers, true colour, false colour, heatmap, mask, overlay, label, 3 downloads."
-    r = render(res, threshold)
-    lab = gr.Image(value=mask_picture(res.label[::res.step, ::res.step]) if res.label is not None else None,
-                   visible=res.label is not None)
-    return (res, stats_markdown(res, r), to_uint8(res.rgb), to_uint8(res.nir), heatmap(res.prob[::res.step, ::res.step]),
-            r['mask'], r['overlay'], lab, str(r['mask_tif']), str(res.prob_tif), str(r['overlay_png']))
+    r, d = render(res, threshold), res.workdir
+    lab = gr.Image(value=str(d/'label.png') if res.label is not None else None, visible=res.label is not None)
+    return (res, stats_markdown(res, r), str(d/'rgb.png'), str(d/'nir.png'), str(d/'heat.png'), str(r['mask_png']),
+            str(r['overlay_png']), lab, str(r['mask_tif']), str(res.prob_tif), str(r['overlay_png']))
 
 def threshold_outputs(res, threshold) -> tuple:
     "Outputs of a threshold change: numbers, mask, overlay, mask GeoTIFF, overlay PNG (no model run)."
     if not isinstance(res, Result) or not res.workdir.exists(): raise gr.Error("Run a prediction first (click an example or upload a scene).", print_exception=False)
     r = render(res, threshold)
-    return stats_markdown(res, r), r['mask'], r['overlay'], str(r['mask_tif']), str(r['overlay_png'])
+    return stats_markdown(res, r), str(r['mask_png']), str(r['overlay_png']), str(r['mask_tif']), str(r['overlay_png'])
 
-# %% ../nbs/05_app.ipynb #c050
+# %% ../nbs/05_app.ipynb #c051
 APP_CSS = """
 #stats h3 {margin: 0 0 .2em 0; font-size: 1.6em}
 #pics {display: grid !important; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 8px}
@@ -366,7 +376,7 @@ class CloudApp(gr.Blocks):
         finally:
             if self.ctx is not None: shutil.rmtree(self.ctx.workdir, ignore_errors=True)
 
-# %% ../nbs/05_app.ipynb #c051
+# %% ../nbs/05_app.ipynb #c052
 def _layout(ctx) -> dict:
     "Build the components (inside an open `CloudApp`); returns them by name."
     c, pred = {}, ctx.predictor
@@ -411,7 +421,7 @@ def _layout(ctx) -> dict:
         if pred.card: gr.JSON(pred.card, label='model_card.json')
     return c
 
-# %% ../nbs/05_app.ipynb #c053
+# %% ../nbs/05_app.ipynb #c054
 def _wire(c, ctx, concurrency=2):
     "Connect the components to the handlers."
     outs = [c[k] for k in ('state', 'stats', 'rgb', 'nir', 'heat', 'mask', 'overlay', 'label', 'dl_mask', 'dl_prob', 'dl_png')]
@@ -432,7 +442,7 @@ def _wire(c, ctx, concurrency=2):
                           [c[k] for k in ('stats', 'mask', 'overlay', 'dl_mask', 'dl_png')], api_name='threshold',
                           concurrency_id='render', concurrency_limit=4, show_progress='hidden', trigger_mode='always_last')
 
-# %% ../nbs/05_app.ipynb #c054
+# %% ../nbs/05_app.ipynb #c055
 def build_app(checkpoint=None, device=None, tta=False, max_upload_mb=MAX_UPLOAD_MB, max_megapixels=MAX_MEGAPIXELS,
               concurrency=2, max_queue=64, sample=None, predictor=None) -> CloudApp:
     "The app as a `CloudApp` (a `gr.Blocks`), its uploads and results kept in a new temporary folder."
@@ -441,13 +451,13 @@ def build_app(checkpoint=None, device=None, tta=False, max_upload_mb=MAX_UPLOAD_
     os.environ['GRADIO_TEMP_DIR'] = str(workdir/'gradio')       # gradio's uploads and served files go there too
     sample = Path(sample or sample_root())
     ctx = AppContext(predictor, workdir, sample, example_table(sample), max_upload_mb, max_megapixels)
-    with CloudApp(title='cloud_nbdev: Sentinel-2 cloud masks', analytics_enabled=False, delete_cache=(1800, 3600)) as demo:
+    with CloudApp(title='cloud_nbdev: Sentinel-2 cloud masks', analytics_enabled=False, delete_cache=(3600, 7200)) as demo:
         demo.ctx = ctx
         _wire(_layout(ctx), ctx, concurrency)
     demo.queue(max_size=max_queue, default_concurrency_limit=concurrency)
     return demo
 
-# %% ../nbs/05_app.ipynb #c056
+# %% ../nbs/05_app.ipynb #c057
 def launch_app(checkpoint=None, host='127.0.0.1', port=7860, block=True, quiet=False, **kwargs) -> CloudApp:
     "Build the app and serve it at http://host:port/ (never a share link); with `block=False` returns the running app."
     os.environ['GRADIO_ANALYTICS_ENABLED'] = 'False'; os.environ.setdefault('HF_HUB_OFFLINE', '1')
@@ -464,7 +474,7 @@ def launch_app(checkpoint=None, host='127.0.0.1', port=7860, block=True, quiet=F
         finally: demo.close()
     return demo
 
-# %% ../nbs/05_app.ipynb #c058
+# %% ../nbs/05_app.ipynb #c059
 def app_cli(argv=None):
     "`cloud-nbdev app [--port N] [--checkpoint PATH] [--host 127.0.0.1]`"
     p = argparse.ArgumentParser('cloud-nbdev app', description='Serve the cloud-mask app at http://HOST:PORT/ (this machine only by default).')
