@@ -17,11 +17,11 @@ from .inference import load_scene, load_model, predict_array, proba_to_mask, wri
 
 # %% auto #0
 __all__ = ['MAX_UPLOAD_MB', 'MAX_MEGAPIXELS', 'RGB_SUFFIXES', 'TIFF_SUFFIXES', 'CHIP_BANDS', 'BAND_MAP_CHOICES', 'WHAT_TO_UPLOAD',
-           'NO_MODEL_HELP', 'DISPLAY_PX', 'APP_CSS', 'UploadError', 'band_of', 'classify_upload', 'extract_chip_zip',
-           'read_upload', 'Predictor', 'Result', 'to_uint8', 'heatmap', 'mask_picture', 'save_png', 'make_result',
-           'mask_stats', 'render', 'stats_markdown', 'example_table', 'example_caption', 'thumbnail', 'card_markdown',
-           'AppContext', 'ui_errors', 'predict_upload', 'predict_example', 'result_outputs', 'threshold_outputs',
-           'CloudApp', 'build_app', 'launch_app', 'app_cli']
+           'FILE_MAGIC', 'NO_MODEL_HELP', 'DISPLAY_PX', 'APP_CSS', 'UploadError', 'band_of', 'classify_upload',
+           'extract_chip_zip', 'check_tiff', 'read_upload', 'Predictor', 'Result', 'to_uint8', 'heatmap',
+           'mask_picture', 'save_png', 'make_result', 'mask_stats', 'render', 'stats_markdown', 'example_table',
+           'example_caption', 'thumbnail', 'card_markdown', 'AppContext', 'ui_errors', 'predict_upload',
+           'predict_example', 'result_outputs', 'threshold_outputs', 'CloudApp', 'build_app', 'launch_app', 'app_cli']
 
 # %% ../nbs/05_app.ipynb #c006
 MAX_UPLOAD_MB = 512     # per file; gradio refuses bigger uploads before they reach the app
@@ -99,6 +99,18 @@ def extract_chip_zip(path, dest, max_mb=MAX_UPLOAD_MB) -> Path:
     return dest
 
 # %% ../nbs/05_app.ipynb #c016
+FILE_MAGIC = {b'II*\x00': 'TIFF', b'MM\x00*': 'TIFF', b'II+\x00': 'TIFF', b'MM\x00+': 'TIFF', b'\x89PNG': 'PNG', b'\xff\xd8\xff': 'JPEG',
+         b'PK\x03\x04': 'zip', b'<VRTD': 'VRT'}
+
+def check_tiff(path, name=None):
+    "Raise `UploadError` unless the file's first bytes are TIFF's (GDAL would also open VRTs and other formats by content)."
+    with open(path, 'rb') as f: head = f.read(8)
+    kind = next((k for m, k in FILE_MAGIC.items() if head.startswith(m)), None)
+    if kind == 'TIFF': return
+    name = name or Path(path).name
+    if kind in ('PNG', 'JPEG'): raise UploadError(f"{name}: is a {kind} picture (renamed .tif?), which has no near-infrared band. " + WHAT_TO_UPLOAD)
+    raise UploadError(f"{name}: not a TIFF file (its content is {kind or 'something else'}). " + WHAT_TO_UPLOAD)
+
 def _scene_pixels(path) -> int | None:
     "Pixels of a raster from its header, or None if it cannot be opened (`load_scene` then says why)."
     try:
@@ -118,7 +130,9 @@ def read_upload(paths, band_map=None, workdir=None, max_mb=MAX_UPLOAD_MB, max_me
     unzip = Path(tempfile.mkdtemp(dir=workdir, prefix='unzip_')) if kind == 'zip' else None
     try:
         src = extract_chip_zip(files[0], unzip, max_mb) if kind == 'zip' else files if kind == 'bands' else files[0]
-        first = unzip/'B02.tif' if kind == 'zip' else files[0]
+        tifs = [unzip/f'{b}.tif' for b in CHIP_BANDS] if kind == 'zip' else files
+        for f in tifs: check_tiff(f, f"{files[0].name}/{f.name}" if kind == 'zip' else f.name)
+        first = tifs[0]
         if (n := _scene_pixels(first)) and n > max_megapixels * 1e6:
             raise UploadError(f"{files[0].name}: {n/1e6:,.0f} megapixels is over the app's limit of {max_megapixels:g}; "
                               "run `cloud-nbdev predict` on whole scenes.")
@@ -156,7 +170,7 @@ class Predictor:
 @patch
 def __call__(self:Predictor, chip, progress=False) -> np.ndarray:
     "Cloud probabilities (H, W), NaN on nodata, of a `Chip`, computed as `cloud-nbdev predict` computes them."
-    if self.error: raise CheckpointError(NO_MODEL_HELP)
+    if self.error: raise CheckpointError(NO_MODEL_HELP.replace('**', ''))
     with self._lock: self.n_runs += 1
     return predict_array(chip.image, chip.nodata, model=self.model, card=self.card, tta=self.tta, progress=progress)
 
@@ -330,7 +344,7 @@ def _predict(ctx, chip, old, progress=False, label=None, note='') -> Result:
 
 def predict_upload(ctx, files, band_map, old=None, progress=False) -> Result:
     "Read an upload (see `read_upload`) and predict it."
-    if ctx.predictor.error: raise CheckpointError(NO_MODEL_HELP)
+    if ctx.predictor.error: raise CheckpointError(NO_MODEL_HELP.replace('**', ''))
     chip = read_upload(files, band_map, ctx.workdir, ctx.max_upload_mb, ctx.max_megapixels)
     return _predict(ctx, chip, old, progress)
 
