@@ -158,12 +158,13 @@ def phone(browser, url, out):
     page.screenshot(path=str(out/'phone_viewport.png'), full_page=False)
     ctx.close()
 
-def latency(url, thr, runs):
+def latency(url, thr, runs, downloads):
     """Seconds per /example request for one 512x512 chip (after one warm-up), as a gradio_client user sees them: until the
     result event arrives (what a browser waits for; it then loads the pictures in parallel), and with the client also
     downloading all nine output files one after another."""
     from gradio_client import Client
-    fast, full = Client(url, verbose=False, download_files=False), Client(url, verbose=False)
+    fast = Client(url, verbose=False, download_files=False, analytics_enabled=False)
+    full = Client(url, verbose=False, download_files=str(downloads), analytics_enabled=False)
     fast.predict('adwu', thr, api_name='/example')
     times, model, with_dl = [], [], []
     for _ in range(runs):
@@ -208,7 +209,7 @@ def main():
                 desktop(browser, url, out, tmp)
                 phone(browser, url, out)
             finally: browser.close()
-        lat = latency(url, thr, a.runs)
+        lat = latency(url, thr, a.runs, tmp/'downloads')
         lat.update(checkpoint=str(ckpt), device='cpu', cpus=os.cpu_count(), at=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
                    command='bash .ci/tests/app_browser.sh')
         (out/'latency.json').write_text(json.dumps(lat, indent=1))
