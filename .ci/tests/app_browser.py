@@ -210,7 +210,8 @@ def main():
                 phone(browser, url, out)
             finally: browser.close()
         lat = latency(url, thr, a.runs, tmp/'downloads')
-        lat.update(checkpoint=str(ckpt), device='cpu', cpus=os.cpu_count(), at=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
+        lat.update(checkpoint=str(ckpt), device='cpu', cpus=os.cpu_count(), load_avg_1m=round(os.getloadavg()[0], 2),
+                   at=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
                    command='bash .ci/tests/app_browser.sh')
         (out/'latency.json').write_text(json.dumps(lat, indent=1))
         print(f"latency of one 512x512 chip through the app (CPU, {a.runs} runs): median {lat['median_s']} s to the result "
