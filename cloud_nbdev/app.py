@@ -501,7 +501,7 @@ def app_cli(argv=None):
     p.add_argument('--concurrency', type=int, default=2, help='model runs at a time (default 2)')
     a = p.parse_args(argv)
     if a.host not in ('127.0.0.1', 'localhost', '::1'): print(f"warning: serving on {a.host}: anyone who can reach this machine can use the app", file=sys.stderr)
-    try: demo = launch_app(a.checkpoint, a.host, a.port, block=False, device=a.device, tta=a.tta, max_upload_mb=a.max_upload_mb,
+    try: demo = launch_app(a.checkpoint, a.host, a.port, block=False, quiet=True, device=a.device, tta=a.tta, max_upload_mb=a.max_upload_mb,
                            max_megapixels=a.max_megapixels, concurrency=a.concurrency)
     except CheckpointError as e: p.error(str(e))
     except OSError as e: p.error(f"cannot serve on {a.host}:{a.port} ({e}); is the port in use? try --port N")

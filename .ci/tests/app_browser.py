@@ -96,6 +96,12 @@ def desktop(browser, url, out, tmp):
         check((m.shape, m.crs, m.transform, m.dtypes[0], m.nodata) == (ref.shape, ref.crs, ref.transform, 'uint8', 255),
               f"the Mask GeoTIFF button downloads {mask.name}: uint8, nodata 255, on the chip's grid ({m.crs})")
     page.screenshot(path=str(out/'desktop.png'), full_page=True)
+    page.locator('#model-card button').first.click()
+    page.wait_for_function("document.querySelector('#model-card').innerText.includes('Architecture')", timeout=30_000)
+    card = page.inner_text('#model-card')
+    check('Threshold' in card and 'run' in card, "the model card panel opens and shows architecture, threshold and run id")
+    page.screenshot(path=str(out/'desktop_model_card.png'), full_page=True)
+    page.locator('#model-card button').first.click()
     # upload the four band files of another chip, named the way a user might have them
     page.get_by_role('tab', name='Upload').click()
     files = []
