@@ -12,3 +12,9 @@ run=study-cpu-$(date +%Y%m%d-%H%M%S)
 echo "== 2 training: outputs/runs/$run (configs/cpu_study.yaml, ~15-25 min on 2 free cores) =="
 nice -n 5 $B/cloud-nbdev train --config configs/cpu_study.yaml --name "$run"
 mkdir -p outputs/study && echo "outputs/runs/$run" > outputs/study/last_run.txt
+# step 3 (03_evaluation): the study run's best checkpoint on its validation chips, with and without TTA, next to the
+# baselines and ukis-csmask on the same pixels; label audit over all 31 chips; the best validation threshold is stored
+# in the run's model card (not in outputs/model/). Writes outputs/study/results.{json,md} (the README's table).
+echo "== 3 evaluation: outputs/study/eval, outputs/study/results.md =="
+nice -n 5 $B/cloud-nbdev evaluate data/sample --checkpoint "$(cat outputs/study/last_run.txt)/best" --split val \
+  --compare --audit --write-threshold --out outputs/study/eval --summary outputs/study
