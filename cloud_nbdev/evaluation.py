@@ -241,22 +241,24 @@ def peers_available() -> bool:
     except PeerUnavailableError: return False
 
 # %% ../nbs/03_evaluation.ipynb #c032
-def _block_mean(img, k=3):
-    "Mean over k x k blocks of an (H, W, C) array, padding the edges by repetition."
+def _coarsen(img, k=3, how='nearest'):
+    "(H, W, C) array on a k times coarser grid: the centre pixel ('nearest') or the mean of each k x k block, edges padded."
     h, w, c = img.shape; ph, pw = (-h) % k, (-w) % k
     x = np.pad(img, ((0, ph), (0, pw), (0, 0)), mode='edge')
+    if how == 'nearest': return np.ascontiguousarray(x[k//2::k, k//2::k])
     return x.reshape((h+ph)//k, k, (w+pw)//k, k, c).mean((1, 3)).astype(np.float32)
 
 class CSmaskPeer:
     "ukis-csmask's 4-band L2A model as a predictor: 1 where its class is cloud, else 0; `resolution` 10 or 30 m."
-    def __init__(self, resolution=10, threads=None, batch_size=4):
+    def __init__(self, resolution=10, threads=None, batch_size=4, resample='nearest'):   # 30 m by 'nearest' or 3x3 'mean'
         uc = _import_csmask(); import onnxruntime
         f = Path(uc.__file__).parent/'model_4b_l2a.onnx'
         self.spec = json.loads(f.with_suffix('.json').read_text())['data']
         so = onnxruntime.SessionOptions(); so.intra_op_num_threads = threads or torch.get_num_threads()
         self.session = onnxruntime.InferenceSession(str(f), sess_options=so, providers=['CPUExecutionProvider'])
-        self.resolution, self.batch_size, self.utils = resolution, batch_size, uc.utils
+        self.resolution, self.batch_size, self.resample, self.utils = resolution, batch_size, resample, uc.utils
         if resolution not in (10, 30): raise ValueError(f"resolution must be 10 or 30 (m), got {resolution}")
+        if resample not in ('nearest', 'mean'): raise ValueError(f"resample must be 'nearest' or 'mean', got {resample!r}")
 
 # %% ../nbs/03_evaluation.ipynb #c033
 @patch
@@ -265,7 +267,7 @@ def classes(self:CSmaskPeer, image) -> np.ndarray:
     from scipy.special import softmax
     img = np.moveaxis(np.asarray(image, np.float32), 0, -1)                 # (H, W, 4): red, green, blue, nir
     h, w = img.shape[:2]
-    if self.resolution == 30: img = _block_mean(img, 3)
+    if self.resolution == 30: img = _coarsen(img, 3, self.resample)
     stats = self.spec['dataset_statistics']
     img = img[..., [BAND_NAMES.index(b) for b in stats['band_names']]].astype(np.float32)     # as CSmask: reorder, standardize
     img -= stats['img'][0]; img /= stats['img'][1]
