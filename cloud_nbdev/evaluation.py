@@ -137,7 +137,12 @@ class Evaluation:
     def n_pixels(self) -> int: return int(self.per_chip.n_pixels.sum())
 
 # %% ../nbs/03_evaluation.ipynb #c020
-def evaluate_chips(root, chip_ids, predictors, meta=None, keep_probs=False, progress=True) -> dict:
+def evaluate_chips(root,             # labelled data root in the DrivenData layout
+                   chip_ids,         # chips to score
+                   predictors,       # {name: (predict(image) -> scores in [0, 1], threshold)}
+                   meta=None,        # metadata (locations, bad-label flags); None: read from `root`
+                   keep_probs=False, # keep every predictor's score maps (memory: 1 MB per 512 x 512 chip)
+                   progress=True) -> dict:
     "Run every predictor (`name: (predict, threshold)`) on the same chips and pixels; returns `{name: Evaluation}`."
     root, chip_ids = Path(root), list(chip_ids)
     check_data(root, chip_ids)
@@ -380,7 +385,10 @@ def store_threshold(ckpt_dir, threshold, **evidence) -> dict:
     return card
 
 # %% ../nbs/03_evaluation.ipynb #c049
-def label_audit(ev, conf=0.8, review=0.1) -> pd.DataFrame:
+def label_audit(ev,          # an `Evaluation` of the chips to audit
+                conf=0.8,    # a pixel is a confident contradiction when p > conf on a clear label or p <= 1-conf on cloud
+                review=0.1   # share of confidently contradicted pixels from which a chip is marked `review`
+               ) -> pd.DataFrame:
     "Chips ranked by the share of valid pixels where the prediction confidently contradicts the label."
     hi, lo = (int(np.argmin(np.abs(THRESHOLDS - t))) for t in (conf, 1 - conf))
     rows = []
@@ -537,8 +545,21 @@ def _results_note(ev, source, ckpt, card, notes, asum, best_t):
     return '\n'.join(f"- {x}" for x in s)
 
 # %% ../nbs/03_evaluation.ipynb #c060
-def evaluate(root, checkpoint=None, out='outputs/eval', tta=False, chips=None, split=None, threshold=None, compare=False,
-             audit=False, write_threshold=False, summary=None, device=None, peers=True, n_show=3, progress=True) -> dict:
+def evaluate(root,                   # labelled data root in the DrivenData layout
+             checkpoint=None,        # checkpoint folder; None: the released model
+             out='outputs/eval',     # output folder, replaced atomically
+             tta=False,              # average over the 8 flips/rotations
+             chips=None,             # chip ids (list or comma-separated); None: `split`, else all chips
+             split=None,             # 'train', 'val' or 'audit' (the model card's split if it matches the root)
+             threshold=None,         # probability threshold; None: the model card's
+             compare=False,          # also the model with/without TTA, baselines and the peer
+             audit=False,            # label-noise audit over all chips of the root
+             write_threshold=False,  # store the best validation threshold in the checkpoint's card (needs split='val')
+             summary=None,           # folder for results.json and results.md
+             device=None,            # 'cpu' or 'cuda'; None: CUDA when available
+             peers=True,             # with `compare`: include ukis-csmask when installed
+             n_show=3,               # best and worst chips to draw
+             progress=True) -> dict:
     "Evaluate a checkpoint on a labelled data root; write metrics, tables and figures into `out` (atomically); returns the metrics."
     root, meta, ckpt, card, model, ids, source = _prepare(root, checkpoint, chips, split, audit, write_threshold, device)
     thr = float(card['threshold'] if threshold is None else threshold)
