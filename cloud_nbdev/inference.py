@@ -222,8 +222,8 @@ def _predict_tiles(read, height, width, run, emit, tile=512, overlap=64, batch_s
     def finish_row():
         nonlocal row, done
         y0 = ys[row]; n = (ys[row+1] if row + 1 < len(ys) else height) - y0
-        out = acc[:n] / (sy[y0:y0+n, None] * sx[None]); out[nod[:n]] = np.nan
-        t = time.perf_counter(); emit(y0, out); stats['emit_s'] += time.perf_counter() - t
+        out = acc[:n]; out /= sy[y0:y0+n, None]; out /= sx[None]; out[nod[:n]] = np.nan     # in place: no new buffer
+        t = time.perf_counter(); emit(y0, out); stats['emit_s'] += time.perf_counter() - t   # emit copies what it keeps
         acc[:th-n], nod[:th-n] = acc[n:].copy(), nod[n:].copy(); acc[th-n:], nod[th-n:] = 0, True
         row, done = row + 1, 0
 
@@ -291,7 +291,7 @@ def proba_to_mask(prob, threshold=0.5) -> np.ndarray:
     m[np.isnan(prob)] = MASK_NODATA
     return m
 
-# %% ../nbs/04_inference.ipynb #c039
+# %% ../nbs/04_inference.ipynb #c041
 def _georef(like):
     "(crs, transform) of a `Chip`, `SceneReader`, rasterio profile dict or None."
     if like is None: return None, None
@@ -317,7 +317,7 @@ def _check_writable(path, overwrite=False):
         fd, t = tempfile.mkstemp(dir=path.parent, prefix='.write-test-'); os.close(fd); os.unlink(t)
     except OSError as e: raise PermissionError(f"{path.parent}: output folder is not writable ({e.strerror})") from None
 
-# %% ../nbs/04_inference.ipynb #c040
+# %% ../nbs/04_inference.ipynb #c042
 def write_geotiff(path, array, profile_like=None, nodata=None, dtype=None, overwrite=False) -> Path:
     "Write `array` (H, W) or (C, H, W) as a tiled, compressed GeoTIFF on the grid of `profile_like`, atomically."
     path, arr = Path(path), np.asarray(array)
@@ -332,14 +332,15 @@ def write_geotiff(path, array, profile_like=None, nodata=None, dtype=None, overw
             with rasterio.open(tmp, 'w', **prof) as dst: dst.write(arr)
     return _atomic_write(path, write)
 
-# %% ../nbs/04_inference.ipynb #c044
+# %% ../nbs/04_inference.ipynb #c046
 GDAL_CACHE_MB = 64
 
 class _BlockWriter:
     "Mask (and probability) GeoTIFFs written in whole blocks of rows to temporary files, renamed into place on `commit`."
-    def __init__(self, mask_path, proba_path, like, height, width, threshold, block=256):
+    def __init__(self, mask_path, proba_path, like, height, width, threshold, chunk=512, block=256):
         self.final = {'mask': Path(mask_path), **({'proba': Path(proba_path)} if proba_path else {})}
-        self.threshold, self.block, self.width, self.y, self.buf = threshold, block, width, 0, []
+        self.threshold, self.block, self.width, self.y, self.n = threshold, block, width, 0, 0
+        self.buf = np.empty((block + min(height, chunk), width), np.float32)    # rows waiting for a whole block
         self.n_valid = self.n_cloud = 0; self.tmp, self.ds = {}, {}
         try:
             for k, p in self.final.items():
@@ -350,24 +351,23 @@ class _BlockWriter:
         except BaseException: self.abort(); raise
 
     def add(self, y0, rows):
-        "Take the next finished rows (probabilities, NaN on nodata); write every whole block of rows."
-        self.buf.append(rows)
-        n = sum(len(b) for b in self.buf)
-        if n >= self.block: self._write(n - n % self.block)
+        "Copy the next finished rows (probabilities, NaN on nodata) into the buffer; write every whole block of rows."
+        if self.n + len(rows) > len(self.buf): raise ValueError(f"{len(rows)} rows at once exceed the write buffer")
+        self.buf[self.n:self.n + len(rows)] = rows; self.n += len(rows)
+        if self.n >= self.block: self._write(self.n - self.n % self.block)
 
     def _write(self, n):
-        rows = np.concatenate(self.buf); self.buf = [rows[n:]] if n < len(rows) else []
-        rows = rows[:n]; mask = proba_to_mask(rows, self.threshold); win = Window(0, self.y, self.width, n)
+        rows = self.buf[:n]; mask = proba_to_mask(rows, self.threshold); win = Window(0, self.y, self.width, n)
         self.n_valid += int((mask != MASK_NODATA).sum()); self.n_cloud += int((mask == 1).sum())
         self.ds['mask'].write(mask, 1, window=win)
         if 'proba' in self.ds: self.ds['proba'].write(rows, 1, window=win)
-        self.y += n
+        self.buf[:self.n - n] = self.buf[n:self.n].copy(); self.n -= n; self.y += n
 
-# %% ../nbs/04_inference.ipynb #c045
+# %% ../nbs/04_inference.ipynb #c047
 @patch
 def commit(self:_BlockWriter):
     "Write the remaining rows, close and rename the temporary files onto their final names."
-    if self.buf: self._write(sum(len(b) for b in self.buf))
+    if self.n: self._write(self.n)
     for ds in self.ds.values(): ds.close()
     for k, p in self.final.items(): os.replace(self.tmp[k], p)
     self.tmp = {}
@@ -382,7 +382,7 @@ def abort(self:_BlockWriter):
         if os.path.exists(t): os.unlink(t)
     self.tmp = {}
 
-# %% ../nbs/04_inference.ipynb #c046
+# %% ../nbs/04_inference.ipynb #c048
 def output_paths(output, probabilities=False) -> dict:
     "Where `predict_file` writes: the mask `x.tif`, its summary `x.json` and optionally probabilities `x_proba.tif`."
     output = Path(output)
@@ -395,7 +395,7 @@ def _resolve_threshold(threshold, card):
     if not 0 < t < 1: raise ValueError(f"threshold must be between 0 and 1, got {t}")
     return t
 
-# %% ../nbs/04_inference.ipynb #c047
+# %% ../nbs/04_inference.ipynb #c049
 def predict_file(src, output, checkpoint=None, model=None, card=None, threshold=None, tile=512, overlap=64, batch_size=4,
                  device=None, tta=False, probabilities=False, overwrite=False, band_map=None, scale='auto', offset=0.0,
                  progress=True) -> dict:
@@ -415,7 +415,7 @@ def predict_file(src, output, checkpoint=None, model=None, card=None, threshold=
         t2 = time.perf_counter()
         read = lambda y, x, h, w: r.read(Window(x, y, w, h))
         with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 2**20):      # bytes: rasterio passes small numbers on as bytes
-            bw = _BlockWriter(paths['mask'], paths.get('proba'), r, r.height, r.width, thr)
+            bw = _BlockWriter(paths['mask'], paths.get('proba'), r, r.height, r.width, thr, chunk=tile)
             try:
                 st = _predict_tiles(read, r.height, r.width, _runner(model, card, tta), bw.add, tile, overlap, batch_size,
                                     progress, desc=r.name)
@@ -440,7 +440,7 @@ def predict_file(src, output, checkpoint=None, model=None, card=None, threshold=
     _atomic_write(paths['summary'], lambda t: Path(t).write_text(json.dumps(summary, indent=1)))
     return summary
 
-# %% ../nbs/04_inference.ipynb #c053
+# %% ../nbs/04_inference.ipynb #c055
 def is_chip_dir(path) -> bool:
     "True if `path` is a folder holding any of `B02.tif`, `B03.tif`, `B04.tif`, `B08.tif`."
     p = Path(path)
@@ -461,7 +461,7 @@ def parse_shard(shard) -> tuple:
     if not 0 <= k < n: raise ValueError(f"shard {k}/{n}: K must be between 0 and N-1")
     return k, n
 
-# %% ../nbs/04_inference.ipynb #c054
+# %% ../nbs/04_inference.ipynb #c056
 def _mask_name(item) -> str: return (item.name if item.is_dir() else item.stem) + '.tif'
 
 def predict_folder(src, out_dir, shard=None, skip_existing=False, checkpoint=None, model=None, card=None, device=None,
@@ -491,7 +491,7 @@ def _one_line(e) -> str:
     msg = ' '.join(str(e).split())
     return msg if isinstance(e, (ValueError, OSError)) else f"{type(e).__name__}: {msg}"
 
-# %% ../nbs/04_inference.ipynb #c068
+# %% ../nbs/04_inference.ipynb #c070
 def _predict_parser():
     p = argparse.ArgumentParser('cloud-nbdev predict', description='Cloud masks (GeoTIFF: 0 clear, 1 cloud, 255 nodata) for '
         'Sentinel-2 L2A scenes of any size, with the released model (outputs/model/) unless --checkpoint is given.',
@@ -519,7 +519,7 @@ def _predict_parser():
     a('--quiet', action='store_true', help='no progress bars')
     return p
 
-# %% ../nbs/04_inference.ipynb #c069
+# %% ../nbs/04_inference.ipynb #c071
 def _print_result(r):
     c = 'no valid pixels' if r['cloud_pct'] is None else f"cloud {r['cloud_pct']:.1f}% of valid pixels"
     print(f"{r['output']}: {c}, valid {r['valid_pct']:.1f}%, {r['height']}x{r['width']} in {r['timings']['total_s']:.1f} s")
@@ -551,7 +551,7 @@ def predict_cli(argv=None) -> int:
         if os.environ.get('CLOUD_NBDEV_DEBUG'): raise
         print(f"cloud-nbdev predict: error: {_one_line(e)}", file=sys.stderr); return 1
 
-# %% ../nbs/04_inference.ipynb #c075
+# %% ../nbs/04_inference.ipynb #c077
 def write_synthetic_scene(path, size, seed=0, strip=512) -> Path:
     "A `size` x `size` 4-band uint16 L2A-like GeoTIFF (bands B02,B03,B04,B08, blocky clouds), written strip by strip."
     rng = np.random.default_rng(seed); g = size // 256 + 2
@@ -567,7 +567,7 @@ def write_synthetic_scene(path, size, seed=0, strip=512) -> Path:
             dst.write(np.clip(img, 1, 10000).astype(np.uint16)[[2, 1, 0, 3]], window=Window(0, y0, size, h))
     return Path(path)
 
-# %% ../nbs/04_inference.ipynb #c076
+# %% ../nbs/04_inference.ipynb #c078
 def _time_forward(model, tile=512, batch_size=4, n_batches=5) -> dict:
     "Raw forward throughput of `model` on random (batch_size, 4, tile, tile) batches already on its device."
     dev = next(model.parameters()).device
@@ -584,11 +584,15 @@ def _bench_child(a) -> dict:
     model, card = load_model(a['checkpoint'], a['device'])
     if a['case'] == 'forward': r = _time_forward(model, a['tile'], a['batch_size'], a['n_batches'])
     else:
+        before = _time_forward(model, a['tile'], a['batch_size'], a['n_batches'])
+        if torch.cuda.is_available() and torch.cuda.is_initialized(): torch.cuda.reset_peak_memory_stats()
         r = predict_file(a['scene'], a['output'], model=model, card=card, tile=a['tile'], overlap=a['overlap'],
                          batch_size=a['batch_size'], overwrite=True, progress=False)
     r['peak_rss_mb'] = _peak_rss_mb()
     if torch.cuda.is_available() and torch.cuda.is_initialized(): r['peak_cuda_mb'] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
-    if a['case'] == 'file': r['forward_same_process'] = _time_forward(model, a['tile'], a['batch_size'], a['n_batches'])
+    if a['case'] == 'file':                          # raw forward timed just before and after the scene, same process
+        after = _time_forward(model, a['tile'], a['batch_size'], a['n_batches'])
+        r['forward_same_process'] = dict(before=before, after=after, pixels_per_s=round((before['pixels_per_s'] + after['pixels_per_s']) / 2))
     r['torch_threads'] = torch.get_num_threads()
     return r
 
@@ -606,7 +610,7 @@ def _run_child(a) -> dict:
     if p.returncode or not line: raise RuntimeError(f"benchmark case {a['case']} failed: {p.stderr.strip()[-2000:]}")
     return json.loads(line[-1][len('BENCH_RESULT '):])
 
-# %% ../nbs/04_inference.ipynb #c077
+# %% ../nbs/04_inference.ipynb #c079
 def _bench_model(checkpoint, work):
     "The checkpoint to benchmark: the given one, else the released model, else a random-init one (same cost)."
     try: return str(resolve_checkpoint(checkpoint)), 'checkpoint' if checkpoint else 'released model'
@@ -662,7 +666,7 @@ def _tmp_root() -> Path:
     "`outputs/tmp/` of the repository (git-ignored), for large temporary files."
     return repo_root()/'outputs'/'tmp'
 
-# %% ../nbs/04_inference.ipynb #c078
+# %% ../nbs/04_inference.ipynb #c080
 def bench_cli(argv=None) -> int:
     "`make bench` / `.ci/bench.sh`: run `bench` with options; prints the summary."
     p = argparse.ArgumentParser('cloud_nbdev inference benchmark', description=bench.__doc__)
