@@ -306,7 +306,8 @@ def error_map(pred, label, valid=None) -> np.ndarray:
     return out
 
 def best_worst(ev, k=3) -> tuple:
-    "Chip ids of the `k` chips with the smallest and the `k` with the largest share of wrong pixels."
+    "Chip ids of the `k` chips with the smallest and the `k` with the largest share of wrong pixels (never the same chip)."
+    k = max(1, min(k, len(ev.per_chip) // 2))
     pc = ev.per_chip.assign(err=lambda d: (d.fp + d.fn) / d.n_pixels.clip(lower=1)).sort_values(['err', 'chip_id'])
     return list(pc.chip_id[:k]), list(pc.chip_id[::-1][:k])
 
@@ -531,12 +532,12 @@ def _save(fig, path, dpi=90):
     import matplotlib.pyplot as plt
     fig.savefig(path, dpi=dpi); plt.close(fig); return Path(path).name
 
-def _results_note(ev, source, ckpt, card, notes, asum, best_t):
+def _results_note(ev, source, ckpt, card, notes, asum, best_t, stored=False):
     locs = ', '.join(f"{k} {v}" for k, v in ev.per_chip.location.value_counts().items())
     s = [f"Pooled over {ev.n_pixels:,} valid pixels of {len(ev.per_chip)} chips ({locs}; chips from {source}); "
          f"{int(ev.per_chip.n_nodata.sum()):,} nodata pixels left out. IoU = total intersection / total union (the DrivenData metric).",
          f"Model: `{ckpt}` (run {card.get('run_id', 'unknown')}), threshold {ev.threshold:g} from its card"
-         + (f"; the best validation threshold would be {best_t:g}" if best_t is not None else '') + '.',
+         + (f"; the best threshold on these chips is {best_t:g}" + (" (now stored in its card)" if stored else '') if best_t is not None else '') + '.',
          *[n[0].upper() + n[1:] + '.' for n in notes]]
     if asum: s.append(f"Label audit over all {asum['n_chips']} chips: {asum['flagged_in_top10']} of the {asum['n_flagged']} chips on the "
                       f"published bad-label list are in its top 10 (chance: {asum['chance_top10']}), ROC AUC {asum['auc']:.2f}.")
@@ -592,7 +593,8 @@ def evaluate(root,                   # labelled data root in the DrivenData layo
         if compare:
             table = comparison_table(evs); table.to_csv(tmp/'comparison.csv')
             figs.append(_save(plot_comparison(table, f'pooled metrics on the same {ev.n_pixels:,} pixels of {len(ids)} chips'), tmp/'comparison.png'))
-            md = results_markdown(table, _results_note(ev, source, ckpt, card, notes, asum, best_t)); _write_text(tmp/'results.md', md)
+            md = results_markdown(table, _results_note(ev, source, ckpt, card, notes, asum, best_t, write_threshold and best_t is not None))
+            _write_text(tmp/'results.md', md)
         if audit:
             aud.round(5).to_csv(tmp/'audit.csv', index=False); figs.append(_save(plot_audit(root, aud, aev), tmp/'audit.png', dpi=60))
         at_best = sw.set_index('threshold').loc[best_t, list(METRICS)].to_dict() if best_t is not None else {}
