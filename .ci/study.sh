@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False MPLBACKEND=Agg
 B=.venv/bin
-echo "== 1/1 data report: outputs/study/data =="
+echo "== 1 data report: outputs/study/data =="
 $B/cloud-nbdev data-report data/sample --out outputs/study/data
 # step 2 (02_training): train the CPU-study config into a new run folder; the evaluation step reads last_run.txt.
 # Never touches outputs/model/ (the released model changes only through `cloud-nbdev promote`).
@@ -18,3 +18,8 @@ mkdir -p outputs/study && echo "outputs/runs/$run" > outputs/study/last_run.txt
 echo "== 3 evaluation: outputs/study/eval, outputs/study/results.md =="
 nice -n 5 $B/cloud-nbdev evaluate data/sample --checkpoint "$(cat outputs/study/last_run.txt)/best" --split val \
   --compare --audit --write-threshold --out outputs/study/eval --summary outputs/study
+# step 4: the README and docs home page show this study's table and figures: execute nbs/index.ipynb in place and
+# render README.md from it (a test in index.ipynb fails if README.md and outputs/study/results.md ever disagree).
+echo "== 4 README: nbs/index.ipynb -> README.md =="
+$B/python .ci/readme.py
+echo "== study done: outputs/study/ (data/, eval/, results.md), README.md =="

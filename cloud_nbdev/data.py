@@ -349,10 +349,10 @@ def data_report(root, out_dir, gallery=8) -> dict:
     meta = read_metadata(root); table = cloud_fraction_table(root, meta)
     table.to_csv(out/'chips.csv', index=False)
     clean = table[~table.bad_label].sort_values('cloud_fraction')
-    pick = list(clean.chip_id[np.linspace(0, len(clean)-1, min(gallery, len(clean))).astype(int)])
+    pick = list(clean.chip_id.iloc[np.linspace(0, len(clean)-1, min(gallery, len(clean))).astype(int)])
     figs = dict(gallery=plot_gallery(root, pick, meta), cloud_fraction=plot_cloud_fraction(table),
                 band_histograms=plot_band_histograms(root, list(clean.chip_id)))
-    for name, fig in figs.items(): fig.savefig(out/f'{name}.png', dpi=80); plt.close(fig)
+    for name, fig in figs.items(): fig.savefig(out/f'{name}.png', dpi=80 if name != 'gallery' else 45); plt.close(fig)
     summary = dict(n_chips=len(meta), n_bad_label=int(meta.bad_label.sum()), locations=meta.location.value_counts().to_dict(),
                    figures=sorted(f'{n}.png' for n in figs))
     return summary
