@@ -70,10 +70,10 @@ def _ok(label, valid):
     ok = np.asarray(label) != IGNORE_INDEX
     return ok if valid is None else ok & np.asarray(valid, dtype=bool)
 
-def threshold_curve(prob, label, valid=None, thresholds=THRESHOLDS) -> np.ndarray:
+def threshold_curve(prob, label, valid=None, thresholds=None) -> np.ndarray:
     "(len(thresholds), 2) int array: number of cloud and of clear pixels with probability > t, for each threshold t."
     prob, label, ok = np.asarray(prob, np.float32), np.asarray(label), _ok(label, valid)
-    t = np.asarray(thresholds, np.float32)
+    t = np.asarray(THRESHOLDS if thresholds is None else thresholds, np.float32)
     cols = [np.sort(prob[ok & (label == k)]) for k in (1, 0)]
     return np.stack([len(c) - np.searchsorted(c, t, side='right') for c in cols], 1).astype(np.int64)
 
@@ -85,12 +85,12 @@ def calibration_hist(prob, label, valid=None, bins=10) -> np.ndarray:
                      np.bincount(b, weights=prob[ok], minlength=bins)]).astype(np.float64)
 
 # %% ../nbs/03_evaluation.ipynb #c014
-def sweep_table(curves, n_pos, n_neg, thresholds=THRESHOLDS) -> pd.DataFrame:
+def sweep_table(curves, n_pos, n_neg, thresholds=None) -> pd.DataFrame:
     "Pooled counts and metrics at every threshold from summed `threshold_curve`s and the numbers of cloud/clear pixels."
     cur = np.sum(list(curves), 0) if not isinstance(curves, np.ndarray) or curves.ndim == 3 else curves
     tp, fp = cur[:, 0], cur[:, 1]
     rows = [dict(threshold=float(t), tp=int(a), fp=int(b), tn=int(n_neg - b), fn=int(n_pos - a),
-                 **metrics_from_counts(a, b, n_neg - b, n_pos - a)) for t, a, b in zip(thresholds, tp, fp)]
+                 **metrics_from_counts(a, b, n_neg - b, n_pos - a)) for t, a, b in zip(THRESHOLDS if thresholds is None else thresholds, tp, fp)]
     return pd.DataFrame(rows)
 
 def choose_threshold(sweep, metric='iou', lo=0.05, hi=0.95) -> float:
@@ -209,8 +209,9 @@ class BrightnessBaseline:
         return np.clip(self.features(image) / (2 * self.threshold), 0, 1).astype(np.float32)
 
 # %% ../nbs/03_evaluation.ipynb #c027
-def fit_brightness(root, chip_ids, features=tuple(BRIGHTNESS_FEATURES), grid=np.round(np.arange(0.02, 1.0, 0.01), 2)):
+def fit_brightness(root, chip_ids, features=tuple(BRIGHTNESS_FEATURES), grid=None):
     "The `BrightnessBaseline` (feature and threshold) with the best pooled IoU on `chip_ids` (use training chips)."
+    grid = np.round(np.arange(0.02, 1.0, 0.01), 2) if grid is None else np.asarray(grid)
     root = Path(root); check_data(root, chip_ids)
     cur = {f: np.zeros((len(grid), 2), np.int64) for f in features}; n_pos = n_neg = 0
     for cid in chip_ids:
