@@ -72,6 +72,12 @@ def load_config(path, overrides=None) -> dict:
 def _abs(p) -> Path:
     p = Path(p); return p if p.is_absolute() else repo_root()/p
 
+def _rel(p) -> str:
+    "`p` relative to the repository root when inside it (portable in model cards), else absolute."
+    p = Path(p).resolve()
+    try: return str(p.relative_to(repo_root().resolve()))
+    except ValueError: return str(p)
+
 def run_dir(cfg) -> Path: return _abs(cfg['outputs'])/cfg['run_name']
 
 class RunExistsError(FileExistsError):
@@ -240,7 +246,8 @@ def _recover_dir(final):
 
 def _tmp_dir(final) -> Path:
     final = Path(final); final.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=final.parent, prefix=f'.{final.name}.tmp-'))
+    d = Path(tempfile.mkdtemp(dir=final.parent, prefix=f'.{final.name}.tmp-')); d.chmod(0o755)
+    return d
 
 # %% ../nbs/02_training.ipynb #c040
 def _rng_state() -> dict:
@@ -259,7 +266,7 @@ def _set_rng_state(s):
 def _card(cfg, data, run_id, metrics, epoch, step) -> dict:
     return make_card(dict(encoder=cfg['encoder']), default_input_contract(data['norm']), threshold=cfg['threshold'],
                      run_id=run_id, metrics=metrics,
-                     training=dict(config=cfg, run_id=run_id, git_sha=git_sha(), data_root=str(data['root']),
+                     training=dict(config=cfg, run_id=run_id, git_sha=git_sha(), data_root=_rel(data['root']),
                                    data_fingerprint=data['fingerprint'], split=data['split'],
                                    chips=data['split']['train'] + data['split']['val'], epoch=epoch, step=step))
 
@@ -450,6 +457,7 @@ def launch(cfg, kernel=None, log_output=True) -> Path:
     class _Quiet(logging.Filter):   # every config key is passed; make_config has already checked them
         def filter(self, r): return not r.getMessage().startswith('Passed unknown parameter')
     logging.getLogger('papermill').addFilter(_Quiet())
+    os.environ.setdefault('IN_TEST', '1')   # the kernel inherits it, so the notebook's last cell does not re-export the library
     nb = out/'notebook.ipynb'
     if nb.exists(): os.replace(nb, out/f'notebook.attempt-{len(list(out.glob("notebook*.ipynb")))}.ipynb')
     pm.execute_notebook(str(_notebook_path()), str(nb), parameters={**cfg, 'run_tests': False},
@@ -496,7 +504,7 @@ def promote(run, target=None, force=False, min_gain=0.005, device=None) -> dict:
     model, card = load_checkpoint(run/'best' if (run/'best').exists() else run, device=default_device(device))
     model = model.half().float()   # judge exactly the fp16 weights that would be released
     tr = card.get('training') or {}
-    root, val = Path(tr.get('data_root', '')), (tr.get('split') or {}).get('val')
+    root, val = _abs(tr.get('data_root', '')), (tr.get('split') or {}).get('val')
     res = dict(run=str(run), target=str(target), candidate_iou=None, released_iou=None, forced=force)
     if not force:
         if not val or not (root/'train_features').exists():
@@ -508,7 +516,7 @@ def promote(run, target=None, force=False, min_gain=0.005, device=None) -> dict:
             if not res['candidate_iou'] > res['released_iou'] + min_gain:
                 raise NotBetterError(f"{run}: val pooled IoU {res['candidate_iou']:.4f} does not beat the released model's "
                                      f"{res['released_iou']:.4f} (+{min_gain}) on the same {len(val)} chips; not promoted (use --force)")
-    card = {**card, 'promoted': dict(from_run=str(run), at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+    card = {**card, 'promoted': dict(from_run=_rel(run), at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
                                      candidate_val_iou=res['candidate_iou'], previous_val_iou=res['released_iou'], val_chips=val, forced=force)}
     _swap_dir(save_checkpoint(_tmp_dir(target), model, card, dtype='float16'), target)
     return res
