@@ -440,7 +440,7 @@ def predict_file(src, output, checkpoint=None, model=None, card=None, threshold=
     _atomic_write(paths['summary'], lambda t: Path(t).write_text(json.dumps(summary, indent=1)))
     return summary
 
-# %% ../nbs/04_inference.ipynb #c055
+# %% ../nbs/04_inference.ipynb #c057
 def is_chip_dir(path) -> bool:
     "True if `path` is a folder holding any of `B02.tif`, `B03.tif`, `B04.tif`, `B08.tif`."
     p = Path(path)
@@ -461,7 +461,7 @@ def parse_shard(shard) -> tuple:
     if not 0 <= k < n: raise ValueError(f"shard {k}/{n}: K must be between 0 and N-1")
     return k, n
 
-# %% ../nbs/04_inference.ipynb #c056
+# %% ../nbs/04_inference.ipynb #c058
 def _mask_name(item) -> str: return (item.name if item.is_dir() else item.stem) + '.tif'
 
 def predict_folder(src, out_dir, shard=None, skip_existing=False, checkpoint=None, model=None, card=None, device=None,
@@ -491,7 +491,7 @@ def _one_line(e) -> str:
     msg = ' '.join(str(e).split())
     return msg if isinstance(e, (ValueError, OSError)) else f"{type(e).__name__}: {msg}"
 
-# %% ../nbs/04_inference.ipynb #c070
+# %% ../nbs/04_inference.ipynb #c072
 def _predict_parser():
     p = argparse.ArgumentParser('cloud-nbdev predict', description='Cloud masks (GeoTIFF: 0 clear, 1 cloud, 255 nodata) for '
         'Sentinel-2 L2A scenes of any size, with the released model (outputs/model/) unless --checkpoint is given.',
@@ -519,7 +519,7 @@ def _predict_parser():
     a('--quiet', action='store_true', help='no progress bars')
     return p
 
-# %% ../nbs/04_inference.ipynb #c071
+# %% ../nbs/04_inference.ipynb #c073
 def _print_result(r):
     c = 'no valid pixels' if r['cloud_pct'] is None else f"cloud {r['cloud_pct']:.1f}% of valid pixels"
     print(f"{r['output']}: {c}, valid {r['valid_pct']:.1f}%, {r['height']}x{r['width']} in {r['timings']['total_s']:.1f} s")
@@ -551,7 +551,7 @@ def predict_cli(argv=None) -> int:
         if os.environ.get('CLOUD_NBDEV_DEBUG'): raise
         print(f"cloud-nbdev predict: error: {_one_line(e)}", file=sys.stderr); return 1
 
-# %% ../nbs/04_inference.ipynb #c077
+# %% ../nbs/04_inference.ipynb #c079
 def write_synthetic_scene(path, size, seed=0, strip=512) -> Path:
     "A `size` x `size` 4-band uint16 L2A-like GeoTIFF (bands B02,B03,B04,B08, blocky clouds), written strip by strip."
     rng = np.random.default_rng(seed); g = size // 256 + 2
@@ -567,7 +567,7 @@ def write_synthetic_scene(path, size, seed=0, strip=512) -> Path:
             dst.write(np.clip(img, 1, 10000).astype(np.uint16)[[2, 1, 0, 3]], window=Window(0, y0, size, h))
     return Path(path)
 
-# %% ../nbs/04_inference.ipynb #c078
+# %% ../nbs/04_inference.ipynb #c080
 def _time_forward(model, tile=512, batch_size=4, n_batches=5) -> dict:
     "Raw forward throughput of `model` on random (batch_size, 4, tile, tile) batches already on its device."
     dev = next(model.parameters()).device
@@ -610,7 +610,7 @@ def _run_child(a) -> dict:
     if p.returncode or not line: raise RuntimeError(f"benchmark case {a['case']} failed: {p.stderr.strip()[-2000:]}")
     return json.loads(line[-1][len('BENCH_RESULT '):])
 
-# %% ../nbs/04_inference.ipynb #c079
+# %% ../nbs/04_inference.ipynb #c081
 def _bench_model(checkpoint, work):
     "The checkpoint to benchmark: the given one, else the released model, else a random-init one (same cost)."
     try: return str(resolve_checkpoint(checkpoint)), 'checkpoint' if checkpoint else 'released model'
@@ -666,7 +666,7 @@ def _tmp_root() -> Path:
     "`outputs/tmp/` of the repository (git-ignored), for large temporary files."
     return repo_root()/'outputs'/'tmp'
 
-# %% ../nbs/04_inference.ipynb #c080
+# %% ../nbs/04_inference.ipynb #c082
 def bench_cli(argv=None) -> int:
     "`make bench` / `.ci/bench.sh`: run `bench` with options; prints the summary."
     p = argparse.ArgumentParser('cloud_nbdev inference benchmark', description=bench.__doc__)
