@@ -406,6 +406,7 @@ SUBCOMMANDS = {  # name: (module, function taking argv, help)
     'train': ('cloud_nbdev.training', 'train_cli', 'train a model (a papermill run of 02_training)'),
     'promote': ('cloud_nbdev.training', 'promote_cli', 'make a run\'s model the released model (outputs/model/)'),
     'evaluate': ('cloud_nbdev.evaluation', 'evaluate_cli', 'metrics, figures and label audit on a labelled data root'),
+    'cv': ('cloud_nbdev.evaluation', 'cv_cli', 'leave-one-location-out cross-validation of a training recipe'),
     'predict': ('cloud_nbdev.inference', 'predict_cli', 'cloud masks for chips or whole GeoTIFF scenes'),
     'app': ('cloud_nbdev.app', 'app_cli', 'launch the Gradio app on 127.0.0.1'),
 }

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_evaluation.ipynb #c001
 from __future__ import annotations
-import argparse, datetime, json, os, shutil, sys, tempfile, time, warnings
+import argparse, datetime, json, os, re, shutil, sys, tempfile, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd, rasterio, torch
@@ -12,9 +12,10 @@ from torchmetrics.functional.classification import binary_stat_scores
 from tqdm.auto import tqdm
 from fastcore.basics import patch
 from .data import (BANDS, BAND_NAMES, IGNORE_INDEX, ChipError, load_chip, read_label, read_metadata, split_chips,
-                              true_color, overlay, repo_root)
+                              true_color, overlay, repo_root, sample_root)
 from .model import (CheckpointError, load_checkpoint, resolve_checkpoint, check_contract, predict_proba,
                                read_card, _atomic_write, git_sha, default_device)
+from .training import launch, load_config, make_config, run_dir, train, _abs, _parse_overrides
 
 # %% auto #0
 __all__ = ['METRICS', 'COUNTS', 'THRESHOLDS', 'BRIGHTNESS_FEATURES', 'ERROR_COLORS', 'PEER_NAMES', 'stat_counts',
@@ -24,7 +25,8 @@ __all__ = ['METRICS', 'COUNTS', 'THRESHOLDS', 'BRIGHTNESS_FEATURES', 'ERROR_COLO
            'CSmaskPeer', 'model_predictor', 'error_map', 'best_worst', 'plot_chips', 'plot_confusion',
            'expected_calibration_error', 'plot_reliability', 'plot_sweep', 'store_threshold', 'label_audit',
            'audit_summary', 'plot_audit', 'reference_predictors', 'comparison_table', 'plot_comparison',
-           'results_markdown', 'resolve_split', 'evaluate', 'evaluate_cli']
+           'results_markdown', 'resolve_split', 'evaluate', 'evaluate_cli', 'loco_folds', 'cv_table', 'cv_markdown',
+           'plot_cv', 'cross_validate', 'cv_cli']
 
 # %% ../nbs/03_evaluation.ipynb #c006
 METRICS = ('iou', 'f1', 'precision', 'recall', 'accuracy')
@@ -655,3 +657,106 @@ def evaluate_cli(argv=None):
     _print_metrics(m); print(f"wrote {a.out}/: metrics.json, per_chip.csv, per_location.csv, sweep.csv, {', '.join(m['figures'])}"
                              + (', audit.csv' if m['audit'] else '') + (f"; {a.summary}/results.json, results.md" if a.summary else ''))
     return 0
+
+# %% ../nbs/03_evaluation.ipynb #c069b
+def loco_folds(meta, exclude_bad=True) -> dict:
+    "Leave-one-location-out folds over the chips with trusted labels: `{location: dict(train=[ids], test=[ids])}`."
+    use = meta[~meta.bad_label] if exclude_bad and 'bad_label' in meta else meta
+    locs = sorted(use.location.unique())
+    if len(locs) < 2: raise ValueError(f"leave-one-location-out needs at least 2 locations with trusted labels, got {locs}")
+    return {l: dict(train=sorted(use.chip_id[use.location != l]), test=sorted(use.chip_id[use.location == l])) for l in locs}
+
+def _slug(s) -> str: return re.sub(r'[^A-Za-z0-9]+', '-', str(s)).strip('-').lower()
+
+# %% ../nbs/03_evaluation.ipynb #c069f
+def _fold_run(cfg, name, loc, papermill=True) -> Path:
+    "The run folder of fold `loc`: reused when finished, resumed when interrupted, else trained."
+    fcfg = {**cfg, 'run_name': f'{name}/fold-{_slug(loc)}', 'val_locations': [loc], 'resume': False}
+    if fcfg['pseudo_teacher']: fcfg['pseudo_teacher'] = str(fcfg['pseudo_teacher']).format(fold=_slug(loc))
+    d = run_dir(fcfg)
+    if (d/'summary.json').exists(): return d
+    fcfg['resume'] = (d/'params.yaml').exists()
+    launch(fcfg) if papermill else train(fcfg)
+    if not (d/'summary.json').exists(): raise RuntimeError(f"{d}: fold {loc} did not finish (no summary.json)")
+    return d
+
+# %% ../nbs/03_evaluation.ipynb #c069h
+def cv_table(per_chip) -> pd.DataFrame:
+    "Per method: metrics pooled over all folds, mean and spread of per-fold pooled IoU, each fold's IoU, seconds per chip."
+    rows = []
+    for m, d in per_chip.groupby('method', sort=False):
+        fold = {f: pooled_metrics(g)['iou'] for f, g in d.groupby('fold')}; v = np.array(list(fold.values()), float)
+        rows.append(dict(method=m, **pooled_metrics(d), fold_iou_mean=float(np.nanmean(v)), fold_iou_std=float(np.nanstd(v)),
+                         **{f'iou {f}': x for f, x in fold.items()}, seconds_per_chip=float(d.seconds.mean()),
+                         n_chips=len(d), n_pixels=int(d.n_pixels.sum())))
+    return pd.DataFrame(rows).set_index('method')
+
+def cv_markdown(table, note='') -> str:
+    "A CV table as markdown: pooled metrics over all folds, per-fold IoU mean ± sd, each fold's IoU."
+    folds = [c for c in table.columns if c.startswith('iou ')]
+    f = lambda v: '–' if v is None or np.isnan(v) else f'{v:.3f}'
+    h = ("| method | pooled IoU | F1 | precision | recall | fold IoU mean ± sd | " + ' | '.join(c[4:] for c in folds)
+         + " | s / chip |\n|" + "---|" * (7 + len(folds)) + "\n")
+    body = ''.join(f"| {k} | {f(r.iou)} | {f(r.f1)} | {f(r.precision)} | {f(r.recall)} | {f(r.fold_iou_mean)} ± {f(r.fold_iou_std)} | "
+                   + ' | '.join(f(r[c]) for c in folds) + f" | {r.seconds_per_chip:.2f} |\n" for k, r in table.iterrows())
+    return h + body + (f"\n{note}\n" if note else '')
+
+# %% ../nbs/03_evaluation.ipynb #c069i
+def plot_cv(table, title='leave-one-location-out cross-validation'):
+    "Pooled IoU of each method in each held-out location and over all folds."
+    import matplotlib.pyplot as plt
+    cols = [c for c in table.columns if c.startswith('iou ')] + ['iou']
+    fig, ax = plt.subplots(figsize=(min(12, 2 + 1.3 * len(cols)), 3.4)); w = 0.8 / len(table); x = np.arange(len(cols))
+    for i, (m, r) in enumerate(table.iterrows()):
+        bars = ax.bar(x + (i - (len(table) - 1) / 2) * w, r[cols].astype(float).fillna(0), w, label=m)
+        ax.bar_label(bars, fmt='%.2f', fontsize=5)
+    ax.set_xticks(x, [c[4:] if c != 'iou' else 'all folds\n(pooled)' for c in cols], fontsize=8); ax.set_ylim(0, 1.08)
+    ax.set_ylabel('pooled IoU'); ax.set_title(title, fontsize=9); ax.legend(fontsize=6, ncol=3, loc='lower left')
+    fig.tight_layout(); return fig
+
+# %% ../nbs/03_evaluation.ipynb #c069j
+def cross_validate(config,            # training recipe: a YAML file or a config dict
+                   name,              # CV name: fold runs go to `<outputs>/<name>/fold-<location>/`
+                   overrides=None,    # config keys to change (dict)
+                   papermill=True,    # each fold a papermill run of 02_training; False: `train` in this process
+                   peers=True,        # score ukis-csmask on the same chips when it is installed
+                   tta=False,         # also score the model with test-time augmentation
+                   progress=True) -> dict:
+    "Leave-one-location-out CV of a training recipe next to the baselines and the peer; writes cv.json, cv.md, cv.png, cv_per_chip.csv."
+    cfg = load_config(config, overrides) if isinstance(config, (str, Path)) else make_config({**config, **(overrides or {})})
+    if cfg['synthetic']: raise ValueError("cross-validation needs a real data root (data_root), not synthetic chips")
+    root = _abs(cfg['data_root']) if cfg['data_root'] else sample_root()
+    meta = read_metadata(root); folds = loco_folds(meta, cfg['exclude_bad']); out = _abs(cfg['outputs'])/name
+    rows, notes, cost = [], [], {}
+    for loc, f in tqdm(folds.items(), desc=f'CV {name}', unit='fold', disable=not progress):
+        d = _fold_run(cfg, name, loc, papermill); cost[loc] = json.loads((d/'summary.json').read_text())['cpu_seconds']
+        model, card = load_checkpoint(d/'last'); thr = card['threshold']
+        preds = {'model': (model_predictor(model, card), thr), **({'model + TTA': (model_predictor(model, card, tta=True), thr)} if tta else {})}
+        ref, n = reference_predictors(root, f['train'], peers=peers); ref.pop('all clear')
+        preds.update({('brightness (refit per fold)' if k.startswith('brightness') else k): v for k, v in ref.items()})
+        notes += [f"fold {loc}: {x}" for x in n]
+        rows += [e.per_chip.assign(method=k, fold=loc) for k, e in evaluate_chips(root, f['test'], preds, meta=meta, progress=False).items()]
+    per_chip = pd.concat(rows, ignore_index=True); table = cv_table(per_chip)
+    res = dict(name=name, config=cfg, folds=folds, fold_cpu_seconds=cost, table=table.reset_index().to_dict('records'), notes=notes,
+               git_sha=git_sha(), created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
+    _write_json(out/'cv.json', res); _write_text(out/'cv_per_chip.csv', per_chip.to_csv(index=False))
+    _write_text(out/'cv.md', cv_markdown(table, f"- {len(per_chip.chip_id.unique())} chips, {len(folds)} folds (one location held out "
+                f"each); recipe `{config if isinstance(config, (str, Path)) else 'dict'}` {overrides or ''}; fold CPU time "
+                f"{sum(cost.values()):.0f} s; each fold's last checkpoint at threshold {thr:g}."))
+    fig = plot_cv(table, f'{name}: leave-one-location-out, {len(per_chip.chip_id.unique())} chips')
+    _atomic_write(out/'cv.png', lambda t: fig.savefig(t, dpi=90, format='png')); import matplotlib.pyplot as plt; plt.close(fig)
+    return dict(res, table=table, per_chip=per_chip, out=out)
+
+# %% ../nbs/03_evaluation.ipynb #c069n
+def cv_cli(argv=None):
+    "`cloud-nbdev cv --config RECIPE --name NAME [-p KEY VALUE ...] [--tta] [--no-peers] [--in-process]`"
+    p = argparse.ArgumentParser('cloud-nbdev cv', description=cross_validate.__doc__)
+    p.add_argument('--config', required=True, help='training recipe (YAML, see configs/)'); p.add_argument('--name', required=True, help='CV name')
+    p.add_argument('-p', nargs=2, action='append', metavar=('KEY', 'VALUE'), help='override one config key (value parsed as YAML)')
+    p.add_argument('--tta', action='store_true'); p.add_argument('--no-peers', action='store_true')
+    p.add_argument('--in-process', action='store_true', help='train the folds in this process instead of papermill runs')
+    a = p.parse_args(argv)
+    try: r = cross_validate(a.config, a.name, _parse_overrides(a.p), papermill=not a.in_process, peers=not a.no_peers, tta=a.tta)
+    except (KeyError, ValueError, FileNotFoundError) as e: print(f"cloud-nbdev cv: error: {e.args[0] if isinstance(e, KeyError) else e}", file=sys.stderr); return 2
+    print(r['table'][['iou', 'f1', 'precision', 'recall', 'fold_iou_mean', 'fold_iou_std']].round(4).to_string())
+    print(f"wrote {r['out']}/cv.md, cv.json, cv.png, cv_per_chip.csv"); return 0

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, copy, csv, datetime, hashlib, json, math, os, platform, random, shutil, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
-import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F, yaml
+import numpy as np, pandas as pd, rasterio, torch, torch.nn as nn, torch.nn.functional as F, yaml
 import torch.distributed as dist
 import segmentation_models_pytorch as smp
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
@@ -19,10 +19,10 @@ from . import __version__
 
 # %% auto #0
 __all__ = ['HAZE_SPECTRUM', 'default_config', 'make_config', 'load_config', 'run_dir', 'RunExistsError', 'check_run_dir',
-           'data_fingerprint', 'environment_info', 'prepare_data', 'seed_everything', 'make_train_loader',
-           'photometric', 'CloudLoss', 'make_optimizer', 'make_scheduler', 'EMA', 'iou_counts', 'pooled_iou',
-           'save_state', 'load_state', 'write_metrics', 'train', 'launch', 'train_cli', 'NotBetterError', 'promote',
-           'promote_cli']
+           'data_fingerprint', 'environment_info', 'prepare_data', 'pseudo_label_root', 'seed_everything',
+           'make_train_loader', 'photometric', 'scale_rotate', 'cloud_paste', 'CloudLoss', 'make_optimizer',
+           'make_scheduler', 'EMA', 'iou_counts', 'pooled_iou', 'save_state', 'load_state', 'write_metrics', 'train',
+           'launch', 'train_cli', 'NotBetterError', 'promote', 'promote_cli']
 
 # %% ../nbs/02_training.ipynb #c007
 def default_config() -> dict:
@@ -34,7 +34,9 @@ def default_config() -> dict:
         encoder='resnet34', encoder_weights=None, norm='standardize',        # 'standardize' (train-chip stats) or 'reflectance'
         crop=256, batch_size=8, steps_per_epoch=25, epochs=16, workers=0,
         flips=True, photometric=True, haze=0.0,                               # dihedral + brightness/gain/noise (+ haze) augmentation
-        dice_weight=1.0, bce_weight=0.5, pos_weight=1.0,
+        scale=0.0, rotate=False, cloud_paste=0.0,                             # zoom range, free rotation, cloud-paste probability
+        pseudo_teacher=None, pseudo_conf=0.9,                                 # self-training on bad-label chips' imagery
+        dice_weight=1.0, bce_weight=0.5, pos_weight=1.0, label_smoothing=0.0,
         optimizer='adamw', lr=3e-4, weight_decay=1e-4, schedule='cosine', warmup_steps=30,
         grad_clip=1.0, ema=0.99, patience=0, min_delta=0.0, threshold=0.5,   # patience 0: no early stopping
         device=None, amp=True, channels_last=True, compile=False, nproc=1,    # nproc>1: DDP through torchrun
@@ -125,9 +127,41 @@ def prepare_data(cfg, out_dir=None) -> dict:
         meta = meta[meta.chip_id.isin(cfg['chips'])]
     split = split_chips(meta, val_frac=cfg['val_frac'], seed=cfg['seed'], val_locations=cfg['val_locations'], exclude_bad=cfg['exclude_bad'])
     if not split['train'] or not split['val']: raise ValueError(f"{root}: empty train or val split {split}")
+    if cfg['pseudo_teacher']:                    # bad-label chips of the training locations, relabelled by the teacher
+        loc = meta.set_index('chip_id').location; held_out = set(loc[split['val']])
+        split['pseudo'] = [c for c in split['audit'] if loc[c] not in held_out]
+        if not split['pseudo']: raise ValueError(f"{root}: no bad-label chips outside the validation locations to pseudo-label")
+        root = pseudo_label_root(_abs(cfg['pseudo_teacher']), root, split['pseudo'], Path(out_dir or tempfile.mkdtemp())/'pseudo_data', cfg['pseudo_conf'])
+        split['train'] = sorted(split['train'] + split['pseudo'])
     norm = (dict(method='standardize', **band_stats(root, split['train'])) if cfg['norm'] == 'standardize'
             else dict(method='reflectance', clip=1.5))
     return dict(root=root, split=split, norm=norm, fingerprint=data_fingerprint(root, split['train'] + split['val']))
+
+# %% ../nbs/02_training.ipynb #c018b
+def _write_label_like(ref, lab, path):
+    "Write uint8 `lab` as a GeoTIFF with the georeferencing of label file `ref`, atomically."
+    with rasterio.open(ref) as s: prof = dict(s.profile, dtype='uint8', count=1, nodata=None, compress='deflate')
+    def w(t):
+        with rasterio.open(t, 'w', **{**prof, 'driver': 'GTiff'}) as d: d.write(lab, 1)
+    _atomic_write(path, w)
+
+def pseudo_label_root(teacher, root, chip_ids, out_root, conf=0.9, device=None) -> Path:
+    "A data root `out_root` linking every chip of `root`, with the labels of `chip_ids` replaced by `teacher`'s confident predictions."
+    root, out_root = Path(root).resolve(), Path(out_root)
+    if (out_root/'.complete').exists(): return out_root
+    model, card = load_checkpoint(teacher, device=default_device(device))
+    for d in ('train_features', 'train_labels'): (out_root/d).mkdir(parents=True, exist_ok=True)
+    for f in root.glob('*.csv'): shutil.copy(f, out_root/f.name)
+    for cid in read_metadata(root, check=False).chip_id:
+        for src, dst in ((root/'train_features'/cid, out_root/'train_features'/cid), (root/'train_labels'/f'{cid}.tif', out_root/'train_labels'/f'{cid}.tif')):
+            if cid in chip_ids and src.suffix == '.tif' or dst.is_symlink() or not src.exists(): continue
+            dst.symlink_to(src)
+    for cid in tqdm(chip_ids, desc='pseudo-labels', leave=False):
+        c = load_chip(root/'train_features'/cid); p = predict_proba(model, c.image, card).cpu().numpy()
+        lab = np.full(p.shape, IGNORE_INDEX, np.uint8); lab[p > conf] = 1; lab[p < 1 - conf] = 0; lab[c.nodata] = IGNORE_INDEX
+        _write_label_like(root/'train_labels'/f'{cid}.tif', lab, out_root/'train_labels'/f'{cid}.tif')
+    (out_root/'.complete').write_text(f"teacher {teacher}\nconf {conf}\n")
+    return out_root
 
 # %% ../nbs/02_training.ipynb #c020
 class _Repeat(Dataset):
@@ -165,18 +199,40 @@ def photometric(x, gain=0.3, band_gain=0.1, offset=0.02, noise=0.005, haze=0.0):
     if haze: x = x + torch.empty(b, 1, 1, 1, device=x.device).uniform_(0, haze) * torch.tensor(HAZE_SPECTRUM[:c], device=x.device).view(1, c, 1, 1)
     return x.clamp(min=0)
 
+# %% ../nbs/02_training.ipynb #c024b
+def scale_rotate(x, y, scale=0.25, rotate=True):
+    "Randomly rotate (any angle if `rotate`) and zoom (by up to 1 + `scale`) each crop of a batch; labels (B, 1, H, W) by nearest."
+    b = x.shape[0]; u = lambda lo, hi: torch.empty(b, device=x.device).uniform_(lo, hi)
+    ang = u(-math.pi, math.pi) if rotate else torch.zeros(b, device=x.device)
+    z = torch.exp(u(-math.log1p(scale), math.log1p(scale))) if scale else torch.ones(b, device=x.device)
+    cos, sin, zero = torch.cos(ang) / z, torch.sin(ang) / z, torch.zeros(b, device=x.device)
+    grid = F.affine_grid(torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1), list(x.shape), align_corners=False)
+    return (F.grid_sample(x, grid, mode='bilinear', padding_mode='reflection', align_corners=False),
+            F.grid_sample(y.float(), grid, mode='nearest', padding_mode='reflection', align_corners=False))
+
+# %% ../nbs/02_training.ipynb #c024e
+def cloud_paste(x, y, p=0.5, soften=7, opacity=(0.6, 1.0)):
+    "Blend the cloud pixels of another crop of the batch over each crop with probability `p`; cloud label where the blend weight > 0.5."
+    b = x.shape[0]
+    if b < 2 or not p: return x, y
+    donor = (torch.arange(b, device=x.device) + torch.randint(1, b, (b,), device=x.device)) % b      # never itself
+    w = torch.empty(b, 1, 1, 1, device=x.device).uniform_(*opacity) * (torch.rand(b, 1, 1, 1, device=x.device) < p)
+    a = F.avg_pool2d((y[donor] == 1).float(), soften, 1, soften // 2, count_include_pad=False) * w
+    return x * (1 - a) + x[donor] * a, torch.where(a > 0.5, torch.ones_like(y), y)
+
 # %% ../nbs/02_training.ipynb #c026
 class CloudLoss(nn.Module):
-    "`dice_weight` x Dice + `bce_weight` x BCE, both ignoring label `IGNORE_INDEX`."
-    def __init__(self, dice_weight=1.0, bce_weight=0.5, pos_weight=1.0):
+    "`dice_weight` x Dice + `bce_weight` x BCE (targets smoothed by `smoothing`), both ignoring label `IGNORE_INDEX`."
+    def __init__(self, dice_weight=1.0, bce_weight=0.5, pos_weight=1.0, smoothing=0.0):
         super().__init__()
         self.dice = smp.losses.DiceLoss('binary', from_logits=True, ignore_index=IGNORE_INDEX)
-        self.dw, self.bw, self.pw = dice_weight, bce_weight, pos_weight
+        self.dw, self.bw, self.pw, self.smooth = dice_weight, bce_weight, pos_weight, smoothing
     def forward(self, logits, target):
         logits = logits.float(); loss = self.dw * self.dice(logits, target) if self.dw else logits.new_zeros(())
         if self.bw:
             valid = (target != IGNORE_INDEX).float()
-            bce = F.binary_cross_entropy_with_logits(logits, (target == 1).float(), weight=valid, reduction='sum',
+            soft = (target == 1).float() * (1 - self.smooth) + 0.5 * self.smooth
+            bce = F.binary_cross_entropy_with_logits(logits, soft, weight=valid, reduction='sum',
                                                      pos_weight=torch.tensor(self.pw, device=logits.device))
             loss = loss + self.bw * bce / valid.sum().clamp(min=1)
         return loss
@@ -322,6 +378,8 @@ def _write_run_files(out, cfg, data, dev):
 # %% ../nbs/02_training.ipynb #c048
 def _train_step(model, x, y, loss_fn, opt, sched, scaler, cfg, dev):
     x = x.to(dev, non_blocking=True); y = y.to(dev, non_blocking=True)
+    if cfg['scale'] or cfg['rotate']: x, y = scale_rotate(x, y, cfg['scale'], cfg['rotate'])
+    if cfg['cloud_paste']: x, y = cloud_paste(x, y, cfg['cloud_paste'])
     if cfg['photometric']: x = photometric(x, haze=cfg['haze'])
     if dev.type == 'cuda' and cfg['channels_last']: x = x.contiguous(memory_format=torch.channels_last)
     with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg['amp'] and dev.type == 'cuda'):
@@ -370,7 +428,7 @@ def _build(cfg, data, dev):
     ema = EMA(net, cfg['ema']) if cfg['ema'] else None
     opt = make_optimizer(model, cfg)
     return net, model, ema, opt, make_scheduler(opt, cfg), torch.amp.GradScaler(dev.type, enabled=False), \
-           CloudLoss(cfg['dice_weight'], cfg['bce_weight'], cfg['pos_weight'])
+           CloudLoss(cfg['dice_weight'], cfg['bce_weight'], cfg['pos_weight'], cfg['label_smoothing'])
 
 def _restore(out, net, ema, opt, sched, scaler, st) -> dict:
     "Load the training state of run folder `out` into the objects; returns the loop state."
