@@ -26,7 +26,7 @@ __all__ = ['METRICS', 'COUNTS', 'THRESHOLDS', 'BRIGHTNESS_FEATURES', 'ERROR_COLO
            'expected_calibration_error', 'plot_reliability', 'plot_sweep', 'store_threshold', 'label_audit',
            'audit_summary', 'plot_audit', 'reference_predictors', 'comparison_table', 'plot_comparison',
            'results_markdown', 'resolve_split', 'evaluate', 'evaluate_cli', 'loco_folds', 'cv_table', 'cv_markdown',
-           'plot_cv', 'cross_validate', 'cv_cli']
+           'plot_cv', 'cross_validate', 'cv_cli', 'cv_summary']
 
 # %% ../nbs/03_evaluation.ipynb #c006
 METRICS = ('iou', 'f1', 'precision', 'recall', 'accuracy')
@@ -721,28 +721,33 @@ def cross_validate(config,            # training recipe: a YAML file or a config
                    papermill=True,    # each fold a papermill run of 02_training; False: `train` in this process
                    peers=True,        # score ukis-csmask on the same chips when it is installed
                    tta=False,         # also score the model with test-time augmentation
+                   tune_threshold=True, # also the model at the threshold that is best on the fold's training chips
                    progress=True) -> dict:
     "Leave-one-location-out CV of a training recipe next to the baselines and the peer; writes cv.json, cv.md, cv.png, cv_per_chip.csv."
     cfg = load_config(config, overrides) if isinstance(config, (str, Path)) else make_config({**config, **(overrides or {})})
     if cfg['synthetic']: raise ValueError("cross-validation needs a real data root (data_root), not synthetic chips")
     root = _abs(cfg['data_root']) if cfg['data_root'] else sample_root()
     meta = read_metadata(root); folds = loco_folds(meta, cfg['exclude_bad']); out = _abs(cfg['outputs'])/name
-    rows, notes, cost = [], [], {}
+    rows, notes, cost, tuned = [], [], {}, {}
     for loc, f in tqdm(folds.items(), desc=f'CV {name}', unit='fold', disable=not progress):
         d = _fold_run(cfg, name, loc, papermill); cost[loc] = json.loads((d/'summary.json').read_text())['cpu_seconds']
         model, card = load_checkpoint(d/'last'); thr = card['threshold']
         preds = {'model': (model_predictor(model, card), thr), **({'model + TTA': (model_predictor(model, card, tta=True), thr)} if tta else {})}
+        if tune_threshold:                                    # chosen on the fold's own training chips, never on its test chips
+            t = choose_threshold(evaluate_chips(root, f['train'], {'m': preds['model']}, meta=meta, progress=False)['m'].sweep())
+            preds['model, threshold tuned on train'] = (preds['model'][0], t); tuned[loc] = t
         ref, n = reference_predictors(root, f['train'], peers=peers); ref.pop('all clear')
         preds.update({('brightness (refit per fold)' if k.startswith('brightness') else k): v for k, v in ref.items()})
         notes += [f"fold {loc}: {x}" for x in n]
         rows += [e.per_chip.assign(method=k, fold=loc) for k, e in evaluate_chips(root, f['test'], preds, meta=meta, progress=False).items()]
     per_chip = pd.concat(rows, ignore_index=True); table = cv_table(per_chip)
-    res = dict(name=name, config=cfg, folds=folds, fold_cpu_seconds=cost, table=table.reset_index().to_dict('records'), notes=notes,
+    res = dict(name=name, config=cfg, folds=folds, fold_cpu_seconds=cost, tuned_thresholds=tuned, table=table.reset_index().to_dict('records'), notes=notes,
                git_sha=git_sha(), created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
     _write_json(out/'cv.json', res); _write_text(out/'cv_per_chip.csv', per_chip.to_csv(index=False))
     _write_text(out/'cv.md', cv_markdown(table, f"- {len(per_chip.chip_id.unique())} chips, {len(folds)} folds (one location held out "
                 f"each); recipe `{config if isinstance(config, (str, Path)) else 'dict'}` {overrides or ''}; fold CPU time "
-                f"{sum(cost.values()):.0f} s; each fold's last checkpoint at threshold {thr:g}."))
+                f"{sum(cost.values()):.0f} s; each fold's last checkpoint at threshold {thr:g}"
+                + (f"; thresholds tuned on each fold's training chips: {', '.join(f'{k} {v:g}' for k, v in tuned.items())}" if tuned else '') + '.'))
     fig = plot_cv(table, f'{name}: leave-one-location-out, {len(per_chip.chip_id.unique())} chips')
     _atomic_write(out/'cv.png', lambda t: fig.savefig(t, dpi=90, format='png')); import matplotlib.pyplot as plt; plt.close(fig)
     return dict(res, table=table, per_chip=per_chip, out=out)
@@ -760,3 +765,25 @@ def cv_cli(argv=None):
     except (KeyError, ValueError, FileNotFoundError) as e: print(f"cloud-nbdev cv: error: {e.args[0] if isinstance(e, KeyError) else e}", file=sys.stderr); return 2
     print(r['table'][['iou', 'f1', 'precision', 'recall', 'fold_iou_mean', 'fold_iou_std']].round(4).to_string())
     print(f"wrote {r['out']}/cv.md, cv.json, cv.png, cv_per_chip.csv"); return 0
+
+# %% ../nbs/03_evaluation.ipynb #c069q
+def cv_summary(cv_dirs,    # CV folders (each with cv.json and cv_per_chip.csv)
+               out=None    # if given: write loco.md, loco.png and loco.csv here
+              ) -> pd.DataFrame:
+    "One CV table for several recipes on the same chips: each CV's model rows, then the baselines and peers once."
+    rows, chips = [], None
+    for d in map(Path, cv_dirs):
+        pc = pd.read_csv(d/'cv_per_chip.csv', dtype={'chip_id': str})
+        if chips is not None and set(pc.chip_id) != chips: raise ValueError(f"{d}: scored other chips than {cv_dirs[0]}")
+        chips = set(pc.chip_id)
+        pc['method'] = [f'{d.name}: {m}' if m.startswith('model') else m for m in pc.method]
+        rows.append(pc if not rows else pc[pc.method.str.startswith(d.name)])
+    table = cv_table(pd.concat(rows, ignore_index=True))
+    table = table.loc[sorted(table.index, key=lambda m: ': model' not in m)]          # the recipes first, then the references
+    if out:
+        out = Path(out); out.mkdir(parents=True, exist_ok=True); _write_text(out/'loco.csv', table.round(6).to_csv())
+        _write_text(out/'loco.md', cv_markdown(table, f"- Leave-one-location-out CV over {len(chips)} trusted chips; CVs: "
+                                              + ', '.join(f'`{Path(d).name}`' for d in cv_dirs) + '.'))
+        fig = plot_cv(table, f'leave-one-location-out CV, {len(chips)} chips'); fig.set_size_inches(12, 4)
+        _atomic_write(out/'loco.png', lambda t: fig.savefig(t, dpi=80, format='png')); import matplotlib.pyplot as plt; plt.close(fig)
+    return table
