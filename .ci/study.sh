@@ -18,6 +18,13 @@ mkdir -p outputs/study && echo "outputs/runs/$run" > outputs/study/last_run.txt
 echo "== 3 evaluation: outputs/study/eval, outputs/study/results.md =="
 nice -n 5 $B/cloud-nbdev evaluate data/sample --checkpoint "$(cat outputs/study/last_run.txt)/best" --split val \
   --compare --audit --write-threshold --out outputs/study/eval --summary outputs/study
+# step 3b (03_evaluation, "Cross-validation"): every training recipe of issue 9 by leave-one-location-out CV over the
+# 13 trusted chips, next to the brightness baseline and ukis-csmask on the same pixels -> outputs/study/loco.{md,png,csv}.
+# About 20 min a recipe on two free cores (4 recipes); resumable. LOCO=0 skips it (the README then keeps the last table).
+if [ "${LOCO:-1}" != 0 ]; then
+  echo "== 3b cross-validation of the recipes: outputs/runs/loco-*, outputs/study/loco.md =="
+  bash .ci/loco_study.sh
+fi
 # step 4: the README and docs home page show this study's table and figures: execute nbs/index.ipynb in place and
 # render README.md from it (a test in index.ipynb fails if README.md and outputs/study/results.md ever disagree).
 echo "== 4 README: nbs/index.ipynb -> README.md =="

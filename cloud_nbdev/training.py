@@ -33,7 +33,7 @@ def default_config() -> dict:
         chips=None, val_locations=['Chifunfu'], val_frac=0.25, exclude_bad=True,
         encoder='resnet34', encoder_weights=None, norm='standardize',        # 'standardize' (train-chip stats) or 'reflectance'
         crop=256, batch_size=8, steps_per_epoch=25, epochs=16, workers=0,
-        flips=True, photometric=True, haze=0.0,                               # dihedral + brightness/gain/noise (+ haze) augmentation
+        flips=True, photometric=True, photo_gain=0.3, haze=0.0,               # dihedral + brightness (x e^±photo_gain)/band gain/noise (+ haze)
         scale=0.0, rotate=False, cloud_paste=0.0,                             # zoom range, free rotation, cloud-paste probability
         pseudo_teacher=None, pseudo_conf=0.9,                                 # self-training on bad-label chips' imagery
         dice_weight=1.0, bce_weight=0.5, pos_weight=1.0, label_smoothing=0.0,
@@ -380,7 +380,7 @@ def _train_step(model, x, y, loss_fn, opt, sched, scaler, cfg, dev):
     x = x.to(dev, non_blocking=True); y = y.to(dev, non_blocking=True)
     if cfg['scale'] or cfg['rotate']: x, y = scale_rotate(x, y, cfg['scale'], cfg['rotate'])
     if cfg['cloud_paste']: x, y = cloud_paste(x, y, cfg['cloud_paste'])
-    if cfg['photometric']: x = photometric(x, haze=cfg['haze'])
+    if cfg['photometric']: x = photometric(x, gain=cfg['photo_gain'], haze=cfg['haze'])
     if dev.type == 'cuda' and cfg['channels_last']: x = x.contiguous(memory_format=torch.channels_last)
     with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg['amp'] and dev.type == 'cuda'):
         loss = loss_fn(model(x), y)
