@@ -511,7 +511,8 @@ def _prepare(root, checkpoint, chips, split, audit, write_threshold, device):
     check_contract(card, BANDS)
     if card['arch'].get('in_channels', len(BANDS)) != len(BANDS):
         raise CheckpointError(f"{ckpt}: model takes {card['arch']['in_channels']} channels, the data has {len(BANDS)} bands {list(BANDS)}")
-    if write_threshold and split != 'val': raise ValueError("--write-threshold needs --split val: thresholds are chosen on validation chips only")
+    if write_threshold and split not in ('val', 'train'):
+        raise ValueError("--write-threshold needs --split val or --split train: thresholds are chosen on validation or training chips, never on others")
     if chips:
         ids = [c.strip() for c in (chips.split(',') if isinstance(chips, str) else chips) if c.strip()]
         unknown = sorted(set(ids) - set(meta.chip_id))
@@ -558,7 +559,7 @@ def evaluate(root,                   # labelled data root in the DrivenData layo
              threshold=None,         # probability threshold; None: the model card's
              compare=False,          # also the model with/without TTA, baselines and the peer
              audit=False,            # label-noise audit over all chips of the root
-             write_threshold=False,  # store the best validation threshold in the checkpoint's card (needs split='val')
+             write_threshold=False,  # store the best threshold on these chips in the checkpoint's card (split 'val' or 'train')
              summary=None,           # folder for results.json and results.md
              device=None,            # 'cpu' or 'cuda'; None: CUDA when available
              peers=True,             # with `compare`: include ukis-csmask when installed
@@ -608,7 +609,7 @@ def evaluate(root,                   # labelled data root in the DrivenData layo
                        comparison=None if table is None else table.reset_index().to_dict('records'), audit=asum, notes=notes,
                        figures=figs, git_sha=git_sha(), created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
         if write_threshold and best_t is not None:
-            store_threshold(ckpt, best_t, metric='iou', value=at_best.get('iou'), chips=ids, tta=tta, data_root=str(root))
+            store_threshold(ckpt, best_t, metric='iou', value=at_best.get('iou'), chips=ids, split=split, tta=tta, data_root=str(root))
             metrics['threshold_stored'] = best_t
         _write_json(tmp/'metrics.json', metrics)
         _swap_in(tmp, out)
@@ -645,7 +646,7 @@ def evaluate_cli(argv=None):
     p.add_argument('--compare', action='store_true', help='also all-clear, all-cloud, brightness baseline and ukis-csmask')
     p.add_argument('--no-peers', action='store_true', help='with --compare: leave out ukis-csmask')
     p.add_argument('--audit', action='store_true', help='label-noise audit over all chips of the root (audit.csv)')
-    p.add_argument('--write-threshold', action='store_true', help="store the best validation threshold in the checkpoint's card")
+    p.add_argument('--write-threshold', action='store_true', help="store the best threshold on the --split val or train chips in the checkpoint's card")
     p.add_argument('--summary', help='also write results.json and results.md into this folder')
     p.add_argument('--device', help='cpu or cuda (default: cuda if available)')
     a = p.parse_args(argv)
