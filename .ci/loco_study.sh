@@ -14,7 +14,7 @@ summary() {  # every finished CV so far, in the order of RECIPES
   $B/python -c "import sys; from cloud_nbdev.evaluation import cv_summary
 print(cv_summary(sys.argv[1:], 'outputs/study')[['iou', 'f1', 'precision', 'recall', 'fold_iou_mean', 'fold_iou_std']].round(3).to_string())" "${dirs[@]}"
 }
-cv() { nice -n 5 $B/cloud-nbdev cv --config configs/loco_base.yaml --tta "$@"; [ -n "${NO_SUMMARY:-}" ] || summary; }
+cv() { nice -n 5 $B/cloud-nbdev cv --config configs/loco_base.yaml --tta "$@"; summary; }
 cv --name loco-base                      # haze + photometric + flips + EMA (the recipe of the released model)
 cv --name loco-aug $AUG                  # + cloud paste, zoom and free rotation
 cv --name loco-aug-pseudo $AUG -p pseudo_teacher 'outputs/runs/loco-aug/fold-{fold}/last'   # + self-training on bad-label chips' imagery

@@ -20,7 +20,7 @@ nice -n 5 $B/cloud-nbdev evaluate data/sample --checkpoint "$(cat outputs/study/
   --compare --audit --write-threshold --out outputs/study/eval --summary outputs/study
 # step 3b (03_evaluation, "Cross-validation"): every training recipe of issue 9 by leave-one-location-out CV over the
 # 13 trusted chips, next to the brightness baseline and ukis-csmask on the same pixels -> outputs/study/loco.{md,png,csv}.
-# About 20 min a recipe on two free cores (4 recipes); resumable. LOCO=0 skips it (the README then keeps the last table).
+# About 13 min a recipe on two free cores (5 recipes); resumable. LOCO=0 skips it (the README then keeps the last table).
 if [ "${LOCO:-1}" != 0 ]; then
   echo "== 3b cross-validation of the recipes: outputs/runs/loco-*, outputs/study/loco.md =="
   bash .ci/loco_study.sh

@@ -533,8 +533,10 @@ def _probs_for(root, ev, chip_ids, predict, meta):
     return ev
 
 def _save(fig, path, dpi=90):
+    "Save `fig` as a PNG atomically (readable by others), close it, and return the file name."
     import matplotlib.pyplot as plt
-    fig.savefig(path, dpi=dpi); plt.close(fig); return Path(path).name
+    _atomic_write(path, lambda t: (fig.savefig(t, dpi=dpi, format='png'), os.chmod(t, 0o644))); plt.close(fig)
+    return Path(path).name
 
 def _results_note(ev, source, ckpt, card, notes, asum, best_t, stored=False):
     locs = ', '.join(f"{k} {v}" for k, v in ev.per_chip.location.value_counts().items())
@@ -749,8 +751,7 @@ def cross_validate(config,            # training recipe: a YAML file or a config
                 f"each); recipe `{config if isinstance(config, (str, Path)) else 'dict'}` {overrides or ''}; fold CPU time "
                 f"{sum(cost.values()):.0f} s; each fold's last checkpoint at threshold {thr:g}"
                 + (f"; thresholds tuned on each fold's training chips: {', '.join(f'{k} {v:g}' for k, v in tuned.items())}" if tuned else '') + '.'))
-    fig = plot_cv(table, f'{name}: leave-one-location-out, {len(per_chip.chip_id.unique())} chips')
-    _atomic_write(out/'cv.png', lambda t: fig.savefig(t, dpi=90, format='png')); import matplotlib.pyplot as plt; plt.close(fig)
+    _save(plot_cv(table, f'{name}: leave-one-location-out, {len(per_chip.chip_id.unique())} chips'), out/'cv.png')
     return dict(res, table=table, per_chip=per_chip, out=out)
 
 # %% ../nbs/03_evaluation.ipynb #c069n
@@ -786,5 +787,5 @@ def cv_summary(cv_dirs,    # CV folders (each with cv.json and cv_per_chip.csv)
         _write_text(out/'loco.md', cv_markdown(table, f"- Leave-one-location-out CV over {len(chips)} trusted chips; CVs: "
                                               + ', '.join(f'`{Path(d).name}`' for d in cv_dirs) + '.'))
         fig = plot_cv(table, f'leave-one-location-out CV, {len(chips)} chips'); fig.set_size_inches(12, 4)
-        _atomic_write(out/'loco.png', lambda t: fig.savefig(t, dpi=80, format='png')); import matplotlib.pyplot as plt; plt.close(fig)
+        _save(fig, out/'loco.png', dpi=80)
     return table

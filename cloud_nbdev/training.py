@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, copy, csv, datetime, hashlib, json, math, os, platform, random, shutil, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
-import numpy as np, pandas as pd, rasterio, torch, torch.nn as nn, torch.nn.functional as F, yaml
+import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F, yaml
 import torch.distributed as dist
 import segmentation_models_pytorch as smp
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
@@ -15,6 +15,7 @@ from .data import (IGNORE_INDEX, CloudChipDataset, band_stats, load_chip, make_s
                               read_metadata, repo_root, sample_root, split_chips)
 from .model import (_atomic_write, build_model, default_device, default_input_contract, git_sha, load_checkpoint,
                                make_card, predict_proba, read_card, released_model_dir, save_checkpoint)
+from .inference import write_geotiff
 from . import __version__
 
 # %% auto #0
@@ -138,13 +139,6 @@ def prepare_data(cfg, out_dir=None) -> dict:
     return dict(root=root, split=split, norm=norm, fingerprint=data_fingerprint(root, split['train'] + split['val']))
 
 # %% ../nbs/02_training.ipynb #c018b
-def _write_label_like(ref, lab, path):
-    "Write uint8 `lab` as a GeoTIFF with the georeferencing of label file `ref`, atomically."
-    with rasterio.open(ref) as s: prof = dict(s.profile, dtype='uint8', count=1, nodata=None, compress='deflate')
-    def w(t):
-        with rasterio.open(t, 'w', **{**prof, 'driver': 'GTiff'}) as d: d.write(lab, 1)
-    _atomic_write(path, w)
-
 def pseudo_label_root(teacher, root, chip_ids, out_root, conf=0.9, device=None) -> Path:
     "A data root `out_root` linking every chip of `root`, with the labels of `chip_ids` replaced by `teacher`'s confident predictions."
     root, out_root = Path(root).resolve(), Path(out_root)
@@ -154,12 +148,13 @@ def pseudo_label_root(teacher, root, chip_ids, out_root, conf=0.9, device=None) 
     for f in root.glob('*.csv'): shutil.copy(f, out_root/f.name)
     for cid in read_metadata(root, check=False).chip_id:
         for src, dst in ((root/'train_features'/cid, out_root/'train_features'/cid), (root/'train_labels'/f'{cid}.tif', out_root/'train_labels'/f'{cid}.tif')):
-            if cid in chip_ids and src.suffix == '.tif' or dst.is_symlink() or not src.exists(): continue
+            relabelled = cid in chip_ids and src.suffix == '.tif'             # written below instead of linked
+            if relabelled or dst.is_symlink() or not src.exists(): continue
             dst.symlink_to(src)
     for cid in tqdm(chip_ids, desc='pseudo-labels', leave=False):
         c = load_chip(root/'train_features'/cid); p = predict_proba(model, c.image, card).cpu().numpy()
         lab = np.full(p.shape, IGNORE_INDEX, np.uint8); lab[p > conf] = 1; lab[p < 1 - conf] = 0; lab[c.nodata] = IGNORE_INDEX
-        _write_label_like(root/'train_labels'/f'{cid}.tif', lab, out_root/'train_labels'/f'{cid}.tif')
+        write_geotiff(out_root/'train_labels'/f'{cid}.tif', lab, c, dtype='uint8', overwrite=True)   # on the chip's grid, atomically
     (out_root/'.complete').write_text(f"teacher {teacher}\nconf {conf}\n")
     return out_root
 
