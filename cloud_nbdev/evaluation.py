@@ -15,10 +15,11 @@ from .data import (BANDS, BAND_NAMES, IGNORE_INDEX, ChipError, load_chip, read_l
                               true_color, overlay, repo_root, sample_root)
 from .model import (CheckpointError, load_checkpoint, resolve_checkpoint, check_contract, predict_proba,
                                read_card, _atomic_write, git_sha, default_device)
-from .training import launch, load_config, make_config, run_dir, train, _abs, _parse_overrides
+from .training import (launch, load_config, make_config, run_dir, train, recipe_hash, TeacherCache, _abs,
+                                  _parse_overrides)
 
 # %% auto #0
-__all__ = ['METRICS', 'COUNTS', 'THRESHOLDS', 'BRIGHTNESS_FEATURES', 'ERROR_COLORS', 'PEER_NAMES', 'stat_counts',
+__all__ = ['METRICS', 'COUNTS', 'THRESHOLDS', 'BRIGHTNESS_FEATURES', 'ERROR_COLORS', 'PEER_NAMES', 'TEACHER_SOFT', 'stat_counts',
            'metrics_from_counts', 'pooled_metrics', 'per_chip_metrics', 'mean_chip_iou', 'threshold_curve',
            'calibration_hist', 'sweep_table', 'choose_threshold', 'check_data', 'Evaluation', 'evaluate_chips',
            'constant_predictor', 'BrightnessBaseline', 'fit_brightness', 'PeerUnavailableError', 'peers_available',
@@ -26,7 +27,8 @@ __all__ = ['METRICS', 'COUNTS', 'THRESHOLDS', 'BRIGHTNESS_FEATURES', 'ERROR_COLO
            'expected_calibration_error', 'plot_reliability', 'plot_sweep', 'store_threshold', 'label_audit',
            'audit_summary', 'plot_audit', 'reference_predictors', 'comparison_table', 'plot_comparison',
            'results_markdown', 'resolve_split', 'evaluate', 'evaluate_cli', 'loco_folds', 'cv_table', 'cv_markdown',
-           'plot_cv', 'cross_validate', 'cv_cli', 'cv_summary']
+           'plot_cv', 'fold_sweeps', 'oof_threshold', 'rescore', 'read_cv', 'renest_cv', 'cross_validate', 'cv_cli',
+           'cv_summary']
 
 # %% ../nbs/03_evaluation.ipynb #c006
 METRICS = ('iou', 'f1', 'precision', 'recall', 'accuracy')
@@ -270,8 +272,8 @@ class CSmaskPeer:
 
 # %% ../nbs/03_evaluation.ipynb #c033
 @patch
-def classes(self:CSmaskPeer, image) -> np.ndarray:
-    "ukis-csmask's classes (0 clear, 1 cloud, 2 shadow) for reflectance `image` (4, H, W) in `BANDS` order, at 10 m."
+def softmax(self:CSmaskPeer, image) -> np.ndarray:
+    "ukis-csmask's class probabilities (H, W, 3: clear, cloud, shadow) after its own tiling blend, on the 10 m grid of `image` (4, H, W)."
     from scipy.special import softmax
     img = np.moveaxis(np.asarray(image, np.float32), 0, -1)                 # (H, W, 4): red, green, blue, nir
     h, w = img.shape[:2]
@@ -285,9 +287,18 @@ def classes(self:CSmaskPeer, image) -> np.ndarray:
     y = np.concatenate([softmax(self.session.run(None, {name: x[i:i+self.batch_size]})[0], axis=1)
                         for i in range(0, len(x), self.batch_size)])
     y = self.utils.untile_array(np.moveaxis(y, 1, -1), (img.shape[0], img.shape[1], y.shape[1]), overlap=0.2, smooth_blending=True)
-    cls = np.argmax(y, axis=2).astype(np.uint8)
-    if self.resolution == 30: cls = np.repeat(np.repeat(cls, 3, 0), 3, 1)[:h, :w]
-    return cls
+    if self.resolution == 30: y = np.repeat(np.repeat(y, 3, 0), 3, 1)[:h, :w]
+    return y.astype(np.float32)
+
+@patch
+def classes(self:CSmaskPeer, image) -> np.ndarray:
+    "ukis-csmask's classes (0 clear, 1 cloud, 2 shadow) for reflectance `image` (4, H, W) in `BANDS` order, at 10 m."
+    return np.argmax(self.softmax(image), axis=2).astype(np.uint8)
+
+@patch
+def cloud_proba(self:CSmaskPeer, image) -> np.ndarray:
+    "ukis-csmask's cloud probability (H, W): the class-1 softmax, the soft target it teaches in `02_training`."
+    return self.softmax(image)[..., 1]
 
 @patch
 def __call__(self:CSmaskPeer, image): return (self.classes(image) == 1).astype(np.float32)
@@ -706,18 +717,88 @@ def cv_markdown(table, note='') -> str:
 
 # %% ../nbs/03_evaluation.ipynb #c069i
 def plot_cv(table, title='leave-one-location-out cross-validation'):
-    "Pooled IoU of each method in each held-out location and over all folds."
+    "Heatmap of pooled IoU: one row per method, one column per held-out location, then all folds pooled and the fold mean."
     import matplotlib.pyplot as plt
-    cols = [c for c in table.columns if c.startswith('iou ')] + ['iou']
-    fig, ax = plt.subplots(figsize=(min(12, 2 + 1.3 * len(cols)), 3.4)); w = 0.8 / len(table); x = np.arange(len(cols))
-    for i, (m, r) in enumerate(table.iterrows()):
-        bars = ax.bar(x + (i - (len(table) - 1) / 2) * w, r[cols].astype(float).fillna(0), w, label=m)
-        ax.bar_label(bars, fmt='%.2f', fontsize=5)
-    ax.set_xticks(x, [c[4:] if c != 'iou' else 'all folds\n(pooled)' for c in cols], fontsize=8); ax.set_ylim(0, 1.08)
-    ax.set_ylabel('pooled IoU'); ax.set_title(title, fontsize=9); ax.legend(fontsize=6, ncol=3, loc='lower left')
+    cols = [c for c in table.columns if c.startswith('iou ')] + ['iou', 'fold_iou_mean']
+    v = table[cols].astype(float).to_numpy()
+    fig, ax = plt.subplots(figsize=(1.6 + 1.05 * len(cols) + 0.055 * max(map(len, table.index)), 0.9 + 0.3 * len(table)))
+    im = ax.imshow(v, cmap='viridis', vmin=0, vmax=1, aspect='auto')
+    for (i, j), x in np.ndenumerate(v):
+        ax.text(j, i, '–' if np.isnan(x) else f'{x:.2f}', ha='center', va='center', fontsize=7, color='black' if x > 0.6 else 'white')
+    ax.set_xticks(range(len(cols)), [c[4:] if c.startswith('iou ') else {'iou': 'all folds\n(pooled)', 'fold_iou_mean': 'fold\nmean'}[c]
+                                     for c in cols], fontsize=7)
+    ax.set_yticks(range(len(table)), table.index, fontsize=7); ax.axvline(len(cols) - 2.5, color='white', lw=2)
+    ax.set_title(title, fontsize=9); fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01).ax.tick_params(labelsize=6)
     fig.tight_layout(); return fig
 
+# %% ../nbs/03_evaluation.ipynb #c069i2
+def fold_sweeps(per_chip, curves) -> dict:
+    "`{fold: sweep}`: pooled counts and metrics at every threshold for each fold, from per-chip threshold curves `{chip_id: curve}`."
+    return {f: sweep_table([curves[c] for c in d.chip_id], int((d.tp + d.fn).sum()), int((d.tn + d.fp).sum()))
+            for f, d in per_chip.groupby('fold', sort=True)}
+
+def oof_threshold(sweeps, exclude=None, criterion='pooled', lo=0.05, hi=0.95) -> float:
+    "The threshold in [lo, hi] with the best IoU over `sweeps` (`fold_sweeps`) without fold `exclude`: `pooled` over their pixels, or their `fold_mean`."
+    use = [s.set_index('threshold') for f, s in sweeps.items() if f != exclude]
+    if not use: raise ValueError("no folds left to choose a threshold from")
+    if criterion == 'fold_mean': score = pd.concat([s.iou for s in use], axis=1).mean(axis=1, skipna=True)
+    elif criterion == 'pooled':
+        c = sum(s[['tp', 'fp', 'tn', 'fn']] for s in use)
+        score = pd.Series([metrics_from_counts(*r)['iou'] for r in c[['tp', 'fp', 'tn', 'fn']].to_numpy()], index=c.index)
+    else: raise ValueError(f"criterion {criterion!r}: use 'pooled' or 'fold_mean'")
+    return choose_threshold(score.rename('iou').reset_index(), 'iou', lo, hi)
+
+def rescore(per_chip, curves, thresholds) -> pd.DataFrame:
+    "`per_chip` rescored at each fold's threshold (`{fold: t}`) from its threshold curves."
+    out = per_chip.copy(); idx = {f: int(np.argmin(np.abs(THRESHOLDS - t))) for f, t in thresholds.items()}
+    for i, r in out.iterrows():
+        cur = curves[r.chip_id][idx[r.fold]]; pos, neg = r.tp + r.fn, r.tn + r.fp
+        out.loc[i, ['tp', 'fp', 'fn', 'tn']] = [int(cur[0]), int(cur[1]), int(pos - cur[0]), int(neg - cur[1])]
+    out['pred_cloud'] = (out.tp + out.fp) / out.n_pixels
+    return pd.concat([out.drop(columns=list(METRICS)), per_chip_metrics(out)], axis=1)
+
 # %% ../nbs/03_evaluation.ipynb #c069j
+TEACHER_SOFT = 'ukis-csmask 4b-L2A (10 m), cloud probability'
+_NESTED = ', OOF threshold (nested)'
+
+def _nested_rows(per_chip, curves, names, criterion='pooled') -> tuple:
+    "Rows of each method in `names` rescored at nested out-of-fold thresholds; (rows, {name: {fold: t}}, {name: release threshold})."
+    rows, nested, release = [], {}, {}
+    for n in names:
+        pc = per_chip[per_chip.method == n]; sw = fold_sweeps(pc, curves[n])
+        nested[n] = {f: oof_threshold(sw, exclude=f, criterion=criterion) for f in sw}; release[n] = oof_threshold(sw, criterion=criterion)
+        rows.append(rescore(pc, curves[n], nested[n]).assign(method=n + _NESTED))
+    return rows, nested, release
+
+def _write_cv(out, res, per_chip, curves, criterion='pooled') -> dict:
+    "Add the nested out-of-fold rows to `per_chip`, then write cv.json, cv.md, cv.png, cv_per_chip.csv and cv_curves.npz into `out`."
+    per_chip = per_chip[~per_chip.method.str.endswith(_NESTED)]
+    extra, nested, release = _nested_rows(per_chip, curves, [k for k in ('model', TEACHER_SOFT) if k in curves], criterion)
+    per_chip = pd.concat([per_chip, *extra], ignore_index=True); table = cv_table(per_chip)
+    res = dict(res, threshold_criterion=criterion, nested_thresholds=nested, oof_threshold=release, table=table.reset_index().to_dict('records'))
+    _write_json(out/'cv.json', res); _write_text(out/'cv_per_chip.csv', per_chip.to_csv(index=False))
+    _atomic_write(out/'cv_curves.npz', lambda t: np.savez_compressed(open(t, 'wb'), **{f'{m}|{c}': v for m, cs in curves.items() for c, v in cs.items()}))
+    n = len(per_chip.chip_id.unique()); tuned = res.get('tuned_thresholds') or {}
+    _write_text(out/'cv.md', cv_markdown(table, f"- {n} chips, {len(res['folds'])} folds (one location held out each); recipe "
+                f"`{res.get('source', 'dict')}`; fold CPU time {sum(res['fold_cpu_seconds'].values()):.0f} s; each fold's last checkpoint at its card's threshold"
+                + (f"; thresholds tuned on each fold's training chips: {', '.join(f'{k} {v:g}' for k, v in tuned.items())}" if tuned else '')
+                + f"; out-of-fold thresholds ({criterion} IoU; nested, each fold's chosen from the other folds): "
+                + ', '.join(f'{k} {v:g}' for k, v in nested['model'].items()) + f"; release threshold from all folds: {release['model']:g}."))
+    _save(plot_cv(table, f"{res['name']}: leave-one-location-out, {n} chips"), out/'cv.png')
+    return dict(res, table=table, per_chip=per_chip, curves=curves, out=out)
+
+def read_cv(cv_dir) -> tuple:
+    "(cv.json record, per-chip rows, per-chip threshold curves `{method: {chip: curve}}`) of a CV folder."
+    d = Path(cv_dir); res = json.loads((d/'cv.json').read_text())
+    pc = pd.read_csv(d/'cv_per_chip.csv', dtype={'chip_id': str}); z = np.load(d/'cv_curves.npz'); curves = {}
+    for k in z.files: m, c = k.rsplit('|', 1); curves.setdefault(m, {})[c] = z[k]
+    return res, pc, curves
+
+def renest_cv(cv_dir, criterion='pooled') -> dict:
+    "Recompute a CV's out-of-fold thresholds and nested rows with `criterion`, from its saved curves (no model is run)."
+    res, pc, curves = read_cv(cv_dir)
+    return _write_cv(Path(cv_dir), res, pc, curves, criterion)
+
 def cross_validate(config,            # training recipe: a YAML file or a config dict
                    name,              # CV name: fold runs go to `<outputs>/<name>/fold-<location>/`
                    overrides=None,    # config keys to change (dict)
@@ -725,34 +806,31 @@ def cross_validate(config,            # training recipe: a YAML file or a config
                    peers=True,        # score ukis-csmask on the same chips when it is installed
                    tta=False,         # also score the model with test-time augmentation
                    tune_threshold=True, # also the model at the threshold that is best on the fold's training chips
+                   criterion='pooled',  # how the out-of-fold threshold is chosen (`oof_threshold`)
                    progress=True) -> dict:
-    "Leave-one-location-out CV of a training recipe next to the baselines and the peer; writes cv.json, cv.md, cv.png, cv_per_chip.csv."
+    "Leave-one-location-out CV of a training recipe next to the baselines and the peer; writes cv.json, cv.md, cv.png, cv_per_chip.csv, cv_curves.npz."
     cfg = load_config(config, overrides) if isinstance(config, (str, Path)) else make_config({**config, **(overrides or {})})
     if cfg['synthetic']: raise ValueError("cross-validation needs a real data root (data_root), not synthetic chips")
     root = _abs(cfg['data_root']) if cfg['data_root'] else sample_root()
     meta = read_metadata(root); folds = loco_folds(meta, cfg['exclude_bad']); out = _abs(cfg['outputs'])/name
-    rows, notes, cost, tuned = [], [], {}, {}
+    rows, notes, cost, tuned, curves = [], [], {}, {}, {}
     for loc, f in tqdm(folds.items(), desc=f'CV {name}', unit='fold', disable=not progress):
         d = _fold_run(cfg, name, loc, papermill); cost[loc] = json.loads((d/'summary.json').read_text())['cpu_seconds']
-        model, card = load_checkpoint(d/'last'); thr = card['threshold']
+        model, card = load_checkpoint(d/'last', device=default_device(cfg['device'])); thr = card['threshold']
         preds = {'model': (model_predictor(model, card), thr), **({'model + TTA': (model_predictor(model, card, tta=True), thr)} if tta else {})}
         if tune_threshold:                                    # chosen on the fold's own training chips, never on its test chips
             t = choose_threshold(evaluate_chips(root, f['train'], {'m': preds['model']}, meta=meta, progress=False)['m'].sweep())
             preds['model, threshold tuned on train'] = (preds['model'][0], t); tuned[loc] = t
         ref, n = reference_predictors(root, f['train'], peers=peers); ref.pop('all clear')
         preds.update({('brightness (refit per fold)' if k.startswith('brightness') else k): v for k, v in ref.items()})
+        if peers and PEER_NAMES[10] in ref: preds[TEACHER_SOFT] = (TeacherCache(10, cfg['teacher_cache']), 0.5)
         notes += [f"fold {loc}: {x}" for x in n]
-        rows += [e.per_chip.assign(method=k, fold=loc) for k, e in evaluate_chips(root, f['test'], preds, meta=meta, progress=False).items()]
-    per_chip = pd.concat(rows, ignore_index=True); table = cv_table(per_chip)
-    res = dict(name=name, config=cfg, folds=folds, fold_cpu_seconds=cost, tuned_thresholds=tuned, table=table.reset_index().to_dict('records'), notes=notes,
-               git_sha=git_sha(), created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
-    _write_json(out/'cv.json', res); _write_text(out/'cv_per_chip.csv', per_chip.to_csv(index=False))
-    _write_text(out/'cv.md', cv_markdown(table, f"- {len(per_chip.chip_id.unique())} chips, {len(folds)} folds (one location held out "
-                f"each); recipe `{config if isinstance(config, (str, Path)) else 'dict'}` {overrides or ''}; fold CPU time "
-                f"{sum(cost.values()):.0f} s; each fold's last checkpoint at threshold {thr:g}"
-                + (f"; thresholds tuned on each fold's training chips: {', '.join(f'{k} {v:g}' for k, v in tuned.items())}" if tuned else '') + '.'))
-    _save(plot_cv(table, f'{name}: leave-one-location-out, {len(per_chip.chip_id.unique())} chips'), out/'cv.png')
-    return dict(res, table=table, per_chip=per_chip, out=out)
+        for k, e in evaluate_chips(root, f['test'], preds, meta=meta, progress=False).items():
+            rows.append(e.per_chip.assign(method=k, fold=loc)); curves.setdefault(k, {}).update(e.curves)
+    res = dict(name=name, source=f"{config if isinstance(config, (str, Path)) else 'dict'} {overrides or ''}".strip(), config=cfg,
+               recipe=recipe_hash(cfg), folds=folds, fold_cpu_seconds=cost, tuned_thresholds=tuned, notes=notes, git_sha=git_sha(),
+               created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
+    return _write_cv(out, res, pd.concat(rows, ignore_index=True), curves, criterion)
 
 # %% ../nbs/03_evaluation.ipynb #c069n
 def cv_cli(argv=None):

@@ -13,17 +13,18 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm.auto import tqdm
 from .data import (IGNORE_INDEX, CloudChipDataset, band_stats, load_chip, make_synthetic_root, read_label,
                               read_metadata, repo_root, sample_root, split_chips)
-from .model import (_atomic_write, build_model, default_device, default_input_contract, git_sha, load_checkpoint,
+from .model import (_atomic_write, _sha256, build_model, default_device, default_input_contract, git_sha, load_checkpoint,
                                make_card, predict_proba, read_card, released_model_dir, save_checkpoint)
 from .inference import write_geotiff
 from . import __version__
 
 # %% auto #0
-__all__ = ['HAZE_SPECTRUM', 'default_config', 'make_config', 'load_config', 'run_dir', 'RunExistsError', 'check_run_dir',
-           'data_fingerprint', 'environment_info', 'prepare_data', 'pseudo_label_root', 'seed_everything',
-           'make_train_loader', 'photometric', 'scale_rotate', 'cloud_paste', 'CloudLoss', 'make_optimizer',
-           'make_scheduler', 'EMA', 'iou_counts', 'pooled_iou', 'save_state', 'load_state', 'write_metrics', 'train',
-           'launch', 'train_cli', 'NotBetterError', 'promote', 'promote_cli']
+__all__ = ['HAZE_SPECTRUM', 'default_config', 'make_config', 'load_config', 'recipe_hash', 'run_dir', 'RunExistsError',
+           'check_run_dir', 'data_fingerprint', 'environment_info', 'teacher_id', 'TeacherCache', 'teacher_targets',
+           'chip_targets', 'prepare_data', 'pseudo_label_root', 'seed_everything', 'TargetDataset', 'make_train_loader',
+           'photometric', 'scale_rotate', 'cloud_paste', 'CloudLoss', 'make_optimizer', 'make_scheduler', 'EMA',
+           'iou_counts', 'pooled_iou', 'save_state', 'load_state', 'write_metrics', 'train', 'launch', 'train_cli',
+           'NotBetterError', 'find_cv', 'loco_record', 'promote', 'promote_cli']
 
 # %% ../nbs/02_training.ipynb #c007
 def default_config() -> dict:
@@ -36,6 +37,8 @@ def default_config() -> dict:
         crop=256, batch_size=8, steps_per_epoch=25, epochs=16, workers=0,
         flips=True, photometric=True, photo_gain=0.3, haze=0.0,               # dihedral + brightness (x e^±photo_gain)/band gain/noise (+ haze)
         scale=0.0, rotate=False, cloud_paste=0.0,                             # zoom range, free rotation, cloud-paste probability
+        targets='labels', mix_weight=0.5, flagged='teacher',                 # per-chip targets: see "Teacher targets"
+        teacher_resolution=10, teacher_cache='outputs/teacher',               # ukis-csmask at 10 (or 30) m; its cached soft targets
         pseudo_teacher=None, pseudo_conf=0.9,                                 # self-training on bad-label chips' imagery
         dice_weight=1.0, bce_weight=0.5, pos_weight=1.0, label_smoothing=0.0,
         optimizer='adamw', lr=3e-4, weight_decay=1e-4, schedule='cosine', warmup_steps=30,
@@ -57,9 +60,12 @@ def make_config(overrides=None, **kw) -> dict:
             except ValueError: raise ValueError(f"config {k}={v!r}: expected a number") from None
         cfg[k] = v
     if cfg['run_name'] is None: cfg['run_name'] = datetime.datetime.now().strftime('run-%Y%m%d-%H%M%S')
-    for k in ('schedule', 'optimizer', 'norm'):
-        ok = dict(schedule=('cosine', 'onecycle'), optimizer=('adam', 'adamw'), norm=('standardize', 'reflectance'))[k]
+    for k in ('schedule', 'optimizer', 'norm', 'targets', 'flagged'):
+        ok = dict(schedule=('cosine', 'onecycle'), optimizer=('adam', 'adamw'), norm=('standardize', 'reflectance'),
+                  targets=('labels', 'teacher', 'mix'), flagged=('teacher', 'exclude'))[k]
         if cfg[k] not in ok: raise ValueError(f"config {k}={cfg[k]!r}: use one of {ok}")
+    if not 0 <= cfg['mix_weight'] <= 1: raise ValueError(f"config mix_weight={cfg['mix_weight']!r}: the label's weight, in [0, 1]")
+    if cfg['teacher_resolution'] not in (10, 30): raise ValueError(f"config teacher_resolution={cfg['teacher_resolution']!r}: use 10 or 30 (m)")
     return cfg
 
 def load_config(path, overrides=None) -> dict:
@@ -70,6 +76,14 @@ def load_config(path, overrides=None) -> dict:
     if not isinstance(y, dict): raise ValueError(f"{path}: expected a mapping of config keys")
     try: return make_config({**y, **(overrides or {})})
     except KeyError as e: raise KeyError(f"{path}: {e.args[0]}") from None
+
+# %% ../nbs/02_training.ipynb #c008a
+_RUN_KEYS = {'run_name', 'outputs', 'resume', 'val_locations', 'val_frac', 'device', 'workers', 'compile', 'nproc',
+             'stop_after_epochs', 'amp', 'channels_last', 'teacher_cache'}
+
+def recipe_hash(cfg) -> str:
+    "Hash of a config's recipe: every key except those naming the run, its validation split or its hardware."
+    return hashlib.sha256(json.dumps({k: v for k, v in sorted(make_config(cfg).items()) if k not in _RUN_KEYS}, default=str).encode()).hexdigest()[:16]
 
 # %% ../nbs/02_training.ipynb #c012
 def _abs(p) -> Path:
@@ -114,9 +128,49 @@ def environment_info(device) -> dict:
                 numpy=np.__version__, device=str(d), cuda=torch.version.cuda, torch_threads=torch.get_num_threads(),
                 gpu=torch.cuda.get_device_name(d) if d.type == 'cuda' else None, cpu_count=os.cpu_count())
 
+# %% ../nbs/02_training.ipynb #c016b
+def teacher_id(resolution=10) -> str:
+    "Name, version, resolution and ONNX hash of the teacher: the key of its cached targets."
+    from .evaluation import _import_csmask          # imported here: `evaluation` imports this module
+    import importlib.metadata
+    f = Path(_import_csmask().__file__).parent/'model_4b_l2a.onnx'
+    return f"ukis-csmask-{importlib.metadata.version('ukis-csmask')}-4b-l2a-{resolution}m-{_sha256(f)[:10]}"
+
+def _pixel_hash(image) -> str: return hashlib.sha256(np.ascontiguousarray(image, np.float32).tobytes()).hexdigest()[:24]
+
+class TeacherCache:
+    "ukis-csmask's cloud probability (H, W) of a reflectance image (4, H, W), computed once and cached by pixel hash and teacher."
+    def __init__(self, resolution=10, cache='outputs/teacher'):
+        self.resolution, self.dir, self.peer = resolution, _abs(cache)/teacher_id(resolution), None
+    def __call__(self, image) -> np.ndarray:
+        f = self.dir/f'{_pixel_hash(image)}.npy'
+        if not f.exists():
+            from .evaluation import CSmaskPeer       # (as above)
+            self.peer = self.peer or CSmaskPeer(self.resolution); p = self.peer.cloud_proba(image).astype(np.float16)
+            _atomic_write(f, lambda t: np.save(open(t, 'wb'), p))
+        return np.load(f).astype(np.float32)
+
+def teacher_targets(root, chip_ids, resolution=10, cache='outputs/teacher', progress=True) -> dict:
+    "The teacher's cloud probability for each chip of `root`: `{id: (H, W) float32}` (see `TeacherCache`)."
+    t = TeacherCache(resolution, cache)
+    return {cid: t(load_chip(Path(root)/'train_features'/cid).image)
+            for cid in tqdm(chip_ids, desc='teacher targets', leave=False, disable=not progress or len(chip_ids) < 3)}
+
+# %% ../nbs/02_training.ipynb #c016f
+def chip_targets(cfg, root, split, flagged=()) -> tuple:
+    "(soft targets `{id: (H, W) float32}` of the chips that do not train on their labels, teacher id or None)."
+    teach = list(flagged) + ([c for c in split['train'] if c not in flagged] if cfg['targets'] != 'labels' else [])
+    if not teach: return {}, None
+    t = teacher_targets(root, teach, cfg['teacher_resolution'], cfg['teacher_cache'])
+    if cfg['targets'] == 'mix':
+        for cid in set(teach) - set(flagged):
+            lab = read_label(Path(root)/'train_labels'/f'{cid}.tif').astype(np.float32)
+            t[cid] = np.where(lab == IGNORE_INDEX, t[cid], cfg['mix_weight'] * lab + (1 - cfg['mix_weight']) * t[cid])
+    return t, teacher_id(cfg['teacher_resolution'])
+
 # %% ../nbs/02_training.ipynb #c017
 def prepare_data(cfg, out_dir=None) -> dict:
-    "Data root, split (train/val/audit chip ids), normalization and fingerprint of a run."
+    "Data root, split (train/val/audit chip ids), soft targets, normalization and fingerprint of a run."
     if cfg['synthetic']:
         root = Path(out_dir or tempfile.mkdtemp())/'synthetic_data'
         if not (root/'train_metadata.csv').exists(): make_synthetic_root(root, n=cfg['synthetic'], size=cfg['synthetic_size'], seed=cfg['seed'])
@@ -127,16 +181,22 @@ def prepare_data(cfg, out_dir=None) -> dict:
         if missing: raise ValueError(f"{root}: chips {sorted(missing)} not in train_metadata.csv")
         meta = meta[meta.chip_id.isin(cfg['chips'])]
     split = split_chips(meta, val_frac=cfg['val_frac'], seed=cfg['seed'], val_locations=cfg['val_locations'], exclude_bad=cfg['exclude_bad'])
-    if not split['train'] or not split['val']: raise ValueError(f"{root}: empty train or val split {split}")
+    if not split['train'] or (not split['val'] and cfg['val_locations'] != []):    # val_locations []: train on everything
+        raise ValueError(f"{root}: empty train or val split {split}")
+    loc = meta.set_index('chip_id').location; held_out = set(loc[split['val']])
+    outside = [c for c in split['audit'] if loc[c] not in held_out]     # flagged chips of the training locations only
     if cfg['pseudo_teacher']:                    # bad-label chips of the training locations, relabelled by the teacher
-        loc = meta.set_index('chip_id').location; held_out = set(loc[split['val']])
-        split['pseudo'] = [c for c in split['audit'] if loc[c] not in held_out]
+        split['pseudo'] = outside
         if not split['pseudo']: raise ValueError(f"{root}: no bad-label chips outside the validation locations to pseudo-label")
         root = pseudo_label_root(_abs(cfg['pseudo_teacher']), root, split['pseudo'], Path(out_dir or tempfile.mkdtemp())/'pseudo_data', cfg['pseudo_conf'])
         split['train'] = sorted(split['train'] + split['pseudo'])
+    elif cfg['flagged'] == 'teacher' and outside:
+        split['flagged'] = outside; split['train'] = sorted(split['train'] + outside)
+    targets, teacher = chip_targets(cfg, root, split, split.get('flagged', []))
     norm = (dict(method='standardize', **band_stats(root, split['train'])) if cfg['norm'] == 'standardize'
             else dict(method='reflectance', clip=1.5))
-    return dict(root=root, split=split, norm=norm, fingerprint=data_fingerprint(root, split['train'] + split['val']))
+    return dict(root=root, split=split, norm=norm, targets=targets, teacher=teacher,
+                fingerprint=data_fingerprint(root, split['train'] + split['val']) + (f'+{teacher}' if teacher else ''))
 
 # %% ../nbs/02_training.ipynb #c018b
 def pseudo_label_root(teacher, root, chip_ids, out_root, conf=0.9, device=None) -> Path:
@@ -174,9 +234,16 @@ def seed_everything(seed):
     "Seed python, numpy and torch."
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
 
+class TargetDataset(CloudChipDataset):
+    "Chips whose target is a soft map (`targets[id]`, probabilities in [0, 1]) where given, else their label; nodata stays `IGNORE_INDEX`."
+    def __init__(self, root, chip_ids, targets=None, **kw): super().__init__(root, chip_ids, **kw); self.targets = targets or {}
+    def load(self, i):
+        img, lab = super().load(i); t = self.targets.get(self.ids[i])
+        return (img, lab) if t is None else (img, np.where(lab == IGNORE_INDEX, np.float32(IGNORE_INDEX), t).astype(np.float32))
+
 def make_train_loader(data, cfg, rank=0, world=1, pin_memory=False) -> DataLoader:
     "Random crops of the training chips, `steps_per_epoch` batches an epoch per process, in a seed+epoch order."
-    ds = CloudChipDataset(data['root'], data['split']['train'], crop=cfg['crop'], augment=cfg['flips'], norm=_IDENTITY)
+    ds = TargetDataset(data['root'], data['split']['train'], data.get('targets'), crop=cfg['crop'], augment=cfg['flips'], norm=_IDENTITY)
     rep = _Repeat(ds, cfg['steps_per_epoch'] * cfg['batch_size'] * world)
     sampler = DistributedSampler(rep, num_replicas=world, rank=rank, shuffle=True, seed=cfg['seed'])
     return DataLoader(rep, batch_size=cfg['batch_size'], sampler=sampler, num_workers=cfg['workers'], pin_memory=pin_memory,
@@ -212,12 +279,13 @@ def cloud_paste(x, y, p=0.5, soften=7, opacity=(0.6, 1.0)):
     if b < 2 or not p: return x, y
     donor = (torch.arange(b, device=x.device) + torch.randint(1, b, (b,), device=x.device)) % b      # never itself
     w = torch.empty(b, 1, 1, 1, device=x.device).uniform_(*opacity) * (torch.rand(b, 1, 1, 1, device=x.device) < p)
-    a = F.avg_pool2d((y[donor] == 1).float(), soften, 1, soften // 2, count_include_pad=False) * w
+    cloud = ((y[donor] > 0.5) & (y[donor] != IGNORE_INDEX)).float()                                  # hard or soft targets
+    a = F.avg_pool2d(cloud, soften, 1, soften // 2, count_include_pad=False) * w
     return x * (1 - a) + x[donor] * a, torch.where(a > 0.5, torch.ones_like(y), y)
 
 # %% ../nbs/02_training.ipynb #c026
 class CloudLoss(nn.Module):
-    "`dice_weight` x Dice + `bce_weight` x BCE (targets smoothed by `smoothing`), both ignoring label `IGNORE_INDEX`."
+    "`dice_weight` x Dice + `bce_weight` x BCE (targets smoothed by `smoothing`), both ignoring label `IGNORE_INDEX`; targets 0/1 or soft."
     def __init__(self, dice_weight=1.0, bce_weight=0.5, pos_weight=1.0, smoothing=0.0):
         super().__init__()
         self.dice = smp.losses.DiceLoss('binary', from_logits=True, ignore_index=IGNORE_INDEX)
@@ -226,7 +294,7 @@ class CloudLoss(nn.Module):
         logits = logits.float(); loss = self.dw * self.dice(logits, target) if self.dw else logits.new_zeros(())
         if self.bw:
             valid = (target != IGNORE_INDEX).float()
-            soft = (target == 1).float() * (1 - self.smooth) + 0.5 * self.smooth
+            soft = torch.where(target == IGNORE_INDEX, 0., target.float()) * (1 - self.smooth) + 0.5 * self.smooth
             bce = F.binary_cross_entropy_with_logits(logits, soft, weight=valid, reduction='sum',
                                                      pos_weight=torch.tensor(self.pw, device=logits.device))
             loss = loss + self.bw * bce / valid.sum().clamp(min=1)
@@ -318,7 +386,7 @@ def _card(cfg, data, run_id, metrics, epoch, step) -> dict:
     return make_card(dict(encoder=cfg['encoder']), default_input_contract(data['norm']), threshold=cfg['threshold'],
                      run_id=run_id, metrics=metrics,
                      training=dict(config=cfg, run_id=run_id, git_sha=git_sha(), data_root=_rel(data['root']),
-                                   data_fingerprint=data['fingerprint'], split=data['split'],
+                                   data_fingerprint=data['fingerprint'], split=data['split'], teacher=data.get('teacher'), recipe=recipe_hash(cfg),
                                    chips=data['split']['train'] + data['split']['val'], epoch=epoch, step=step))
 
 def save_state(out, model, ema, opt, sched, scaler, cfg, data, st, improved):
@@ -455,7 +523,7 @@ def train(cfg) -> dict:
         st['epoch'], st['step'] = ep + 1, st['step'] + len(losses)
         val = pooled_iou(ema.model if ema else net, data['root'], data['split']['val'], card, device=dev)
         st['train_seconds'] += time.time() - t0; st['cpu_seconds'] += time.process_time() - c0
-        improved = val['iou'] > st['best_iou'] + cfg['min_delta']
+        improved = val['iou'] > st['best_iou'] + cfg['min_delta'] if data['split']['val'] else True   # no val chips: best is last
         if improved: st['best_iou'], st['best_epoch'], stalled = val['iou'], st['epoch'], 0
         else: stalled += 1
         st['history'].append(dict(epoch=st['epoch'], step=st['step'], train_loss=float(np.mean(losses)), val_iou=val['iou'],
@@ -549,37 +617,65 @@ if __name__ == '__main__' and len(sys.argv) == 2: _torchrun_main(sys.argv[1])
 
 # %% ../nbs/02_training.ipynb #c079
 class NotBetterError(RuntimeError):
-    "The run's model does not beat the released model."
+    "The run's recipe does not beat the released recipe in cross-validation (or has no cross-validation)."
 
-def promote(run, target=None, force=False, min_gain=0.005, device=None) -> dict:
-    "Copy `run/best` into `target` (default `outputs/model/`) as fp16 if it beats the model there on the run's val chips."
+_NESTED_ROW = 'model, OOF threshold (nested)'
+
+def find_cv(recipe, dirs) -> Path|None:
+    "The newest CV folder (with `cv.json`) under `dirs` that cross-validated recipe hash `recipe`."
+    found = [(json.loads(f.read_text()).get('created', ''), f.parent) for d in dirs if Path(d).is_dir() for f in Path(d).glob('*/cv.json')]
+    found = [(c, d) for c, d in found if json.loads((d/'cv.json').read_text()).get('recipe') == recipe]
+    return max(found)[1] if found else None
+
+def loco_record(cv_dir) -> dict:
+    "What a release keeps of its recipe's CV: pooled and per-fold IoU of the model at the nested OOF threshold and at 0.5, the references."
+    cv = json.loads((Path(cv_dir)/'cv.json').read_text()); rows = {r['method']: r for r in cv['table']}
+    if _NESTED_ROW not in rows: raise ValueError(f"{cv_dir}: cv.json has no '{_NESTED_ROW}' row (made by an older cloud-nbdev cv?)")
+    pick = lambda r: dict(iou=r['iou'], fold_iou_mean=r['fold_iou_mean'], **{k: v for k, v in r.items() if k.startswith('iou ')})
+    return dict(cv=_rel(cv_dir), recipe=cv.get('recipe'), iou=rows[_NESTED_ROW]['iou'], threshold=cv['oof_threshold']['model'],
+                nested_thresholds=cv['nested_thresholds']['model'], created=cv.get('created'), git_sha=cv.get('git_sha'),
+                rows={m: pick(r) for m, r in rows.items() if m in (_NESTED_ROW, 'model') or not m.startswith('model')})
+
+def promote(run, target=None, force=False, cv=None, device=None) -> dict:
+    "Copy a run's model into `target` (default `outputs/model/`) as fp16 if its recipe's CV beats the released recipe's."
     run = Path(run); target = Path(target) if target else released_model_dir()
     model, card = load_checkpoint(run/'best' if (run/'best').exists() else run, device=default_device(device))
-    model = model.half().float()   # judge exactly the fp16 weights that would be released
-    tr = card.get('training') or {}
-    root, val = _abs(tr.get('data_root', '')), (tr.get('split') or {}).get('val')
-    res = dict(run=str(run), target=str(target), candidate_iou=None, released_iou=None, forced=force)
+    cfg = (card.get('training') or {}).get('config') or {}; recipe = recipe_hash(cfg)
+    cv = Path(cv) if cv else find_cv(recipe, [run.parent, _abs(cfg.get('outputs', 'outputs/runs'))])
+    rec = loco_record(cv) if cv else None
+    old = read_card(target).get('loco') if (target/'model_card.json').exists() else None
+    res = dict(run=str(run), target=str(target), recipe=recipe, cv=str(cv) if cv else None, candidate_iou=rec and rec['iou'],
+               released_iou=old and old['iou'], forced=force)
     if not force:
-        if not val or not (root/'train_features').exists():
-            raise FileNotFoundError(f"{run}: its validation chips ({root}) are not available to compare with; use --force")
-        res['candidate_iou'] = pooled_iou(model, root, val, card)['iou']
-        if (target/'model_card.json').exists():
-            old, old_card = load_checkpoint(target, device=default_device(device))
-            res['released_iou'] = pooled_iou(old, root, val, old_card)['iou']
-            if not res['candidate_iou'] > res['released_iou'] + min_gain:
-                raise NotBetterError(f"{run}: val pooled IoU {res['candidate_iou']:.4f} does not beat the released model's "
-                                     f"{res['released_iou']:.4f} (+{min_gain}) on the same {len(val)} chips; not promoted (use --force)")
-    card = {**card, 'promoted': dict(from_run=_rel(run), at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
-                                     candidate_val_iou=res['candidate_iou'], previous_val_iou=res['released_iou'], val_chips=val, forced=force)}
-    _swap_dir(save_checkpoint(_tmp_dir(target), model, card, dtype='float16'), target)
+        if rec is None: raise NotBetterError(f"{run}: no cross-validation of its recipe ({recipe}) found next to it; run "
+                                             f"`cloud-nbdev cv --config <its config> --name NAME` first, or pass --cv DIR")
+        if rec['recipe'] != recipe: raise NotBetterError(f"{cv}: cross-validated recipe {rec['recipe']}, not the run's ({recipe})")
+        if old and rec['iou'] < old['iou']:
+            raise NotBetterError(f"{run}: its recipe's leave-one-location-out pooled IoU {rec['iou']:.4f} ({cv}) is below the released "
+                                 f"recipe's {old['iou']:.4f} ({old['cv']}); not promoted (use --force)")
+    card = {**card, 'threshold': rec['threshold'] if rec else card['threshold'], 'loco': rec,
+            'promoted': dict(from_run=_rel(run), at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+                             candidate_loco_iou=res['candidate_iou'], previous_loco_iou=res['released_iou'], forced=force)}
+    tmp = save_checkpoint(_tmp_dir(target), model.half().float(), card, dtype='float16')
+    _keep_provenance(run, cv, tmp/'run'); _swap_dir(tmp, target)
     return res
 
+def _keep_provenance(run, cv, dest):
+    "The run's small record files (config, git SHA, environment, metrics, executed notebook) and its recipe's CV tables, into `dest`."
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in Path(run).iterdir():
+        if f.is_file() and f.suffix in ('.yaml', '.txt', '.json', '.csv', '.png', '.ipynb') and f.stat().st_size < 2_000_000: shutil.copy(f, dest/f.name)
+    if cv:
+        (dest/'cv').mkdir(exist_ok=True)
+        for n in ('cv.json', 'cv.md', 'cv.png'): 
+            if (Path(cv)/n).exists(): shutil.copy(Path(cv)/n, dest/'cv'/n)
+
 def promote_cli(argv=None):
-    "`cloud-nbdev promote RUN_DIR [--force] [--target DIR] [--min-gain X]`"
+    "`cloud-nbdev promote RUN_DIR [--cv CV_DIR] [--force] [--target DIR]`"
     p = argparse.ArgumentParser('cloud-nbdev promote', description=promote.__doc__)
-    p.add_argument('run'); p.add_argument('--force', action='store_true'); p.add_argument('--target')
-    p.add_argument('--min-gain', type=float, default=0.005, help='IoU margin the run must beat the released model by'); p.add_argument('--device')
+    p.add_argument('run'); p.add_argument('--cv', help="the recipe's CV folder (default: found by recipe hash next to the run)")
+    p.add_argument('--force', action='store_true'); p.add_argument('--target'); p.add_argument('--device')
     a = p.parse_args(argv)
-    try: res = promote(a.run, a.target, a.force, a.min_gain, a.device)
-    except (NotBetterError, FileNotFoundError) as e: print(f"cloud-nbdev promote: {e}", file=sys.stderr); return 1
+    try: res = promote(a.run, a.target, a.force, a.cv, a.device)
+    except (NotBetterError, FileNotFoundError, ValueError) as e: print(f"cloud-nbdev promote: {e}", file=sys.stderr); return 1
     print(json.dumps(res, indent=1)); return 0
