@@ -236,10 +236,14 @@ def seed_everything(seed):
 
 class TargetDataset(CloudChipDataset):
     "Chips whose target is a soft map (`targets[id]`, probabilities in [0, 1]) where given, else their label; nodata stays `IGNORE_INDEX`."
-    def __init__(self, root, chip_ids, targets=None, **kw): super().__init__(root, chip_ids, **kw); self.targets = targets or {}
+    def __init__(self, root, chip_ids, targets=None, **kw): super().__init__(root, chip_ids, **kw); self.targets, self._soft = targets or {}, {}
     def load(self, i):
+        if i in self._soft: return self._soft[i]
         img, lab = super().load(i); t = self.targets.get(self.ids[i])
-        return (img, lab) if t is None else (img, np.where(lab == IGNORE_INDEX, np.float32(IGNORE_INDEX), t).astype(np.float32))
+        if t is None: return img, lab
+        out = (img, np.where(lab == IGNORE_INDEX, np.float32(IGNORE_INDEX), t).astype(np.float32))
+        if self.cache: self._soft[i] = out
+        return out
 
 def make_train_loader(data, cfg, rank=0, world=1, pin_memory=False) -> DataLoader:
     "Random crops of the training chips, `steps_per_epoch` batches an epoch per process, in a seed+epoch order."
