@@ -28,7 +28,7 @@ __all__ = ['METRICS', 'COUNTS', 'THRESHOLDS', 'BRIGHTNESS_FEATURES', 'ERROR_COLO
            'audit_summary', 'plot_audit', 'reference_predictors', 'comparison_table', 'plot_comparison',
            'results_markdown', 'resolve_split', 'evaluate', 'evaluate_cli', 'loco_folds', 'cv_table', 'cv_markdown',
            'plot_cv', 'fold_sweeps', 'oof_threshold', 'rescore', 'read_cv', 'renest_cv', 'cross_validate', 'cv_cli',
-           'cv_summary']
+           'cv_summary', 'cv_brief']
 
 # %% ../nbs/03_evaluation.ipynb #c006
 METRICS = ('iou', 'f1', 'precision', 'recall', 'accuracy')
@@ -864,6 +864,20 @@ def cv_summary(cv_dirs,    # CV folders (each with cv.json and cv_per_chip.csv)
         out = Path(out); out.mkdir(parents=True, exist_ok=True); _write_text(out/'loco.csv', table.round(6).to_csv())
         _write_text(out/'loco.md', cv_markdown(table, f"- Leave-one-location-out CV over {len(chips)} trusted chips; CVs: "
                                               + ', '.join(f'`{Path(d).name}`' for d in cv_dirs) + '.'))
-        fig = plot_cv(table, f'leave-one-location-out CV, {len(chips)} chips'); fig.set_size_inches(12, 4)
-        _save(fig, out/'loco.png', dpi=80)
+        _write_text(out/'loco_brief.md', cv_brief(table))
+        _save(plot_cv(table, f'leave-one-location-out CV, {len(chips)} chips'), out/'loco.png', dpi=80)
     return table
+
+def cv_brief(table) -> str:
+    "A short markdown table of a `cv_summary`: each recipe at 0.5 and at its nested out-of-fold threshold, per fold, then the references."
+    folds = [c for c in table.columns if c.startswith('iou ')]; f = lambda v: '–' if pd.isna(v) else f'{v:.3f}'
+    recipes = list(dict.fromkeys(m.split(': model')[0] for m in table.index if ': model' in m))
+    rows = [(f'{r}', table.loc[f'{r}: model'], table.loc[f'{r}: model{_NESTED}']) for r in recipes]
+    rows += [(m, table.loc[m], table.loc[m + _NESTED] if m + _NESTED in table.index else None)
+             for m in table.index if ': model' not in m and not m.endswith(_NESTED)]
+    h = ("| method | pooled IoU at 0.5 | at OOF threshold (nested) | " + ' | '.join(c[4:] for c in folds)
+         + " |\n|" + "---|" * (3 + len(folds)) + "\n")
+    return h + ''.join(f"| {n} | {f(a.iou)} | {f(b.iou) if b is not None else ''} | "
+                       + ' | '.join(f((b if b is not None else a)[c]) for c in folds) + " |\n" for n, a, b in rows) + (
+        "\n- Pooled IoU over every held-out chip; per fold, the IoU at the nested out-of-fold threshold where there is one, else "
+        "the method as it is. The nested threshold of each fold is chosen from the other folds' predictions (`oof_threshold`).\n")

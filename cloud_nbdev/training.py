@@ -131,7 +131,7 @@ def environment_info(device) -> dict:
 # %% ../nbs/02_training.ipynb #c016b
 def teacher_id(resolution=10) -> str:
     "Name, version, resolution and ONNX hash of the teacher: the key of its cached targets."
-    from .evaluation import _import_csmask          # imported here: `evaluation` imports this module
+    from cloud_nbdev.evaluation import _import_csmask          # imported here: `evaluation` imports this module
     import importlib.metadata
     f = Path(_import_csmask().__file__).parent/'model_4b_l2a.onnx'
     return f"ukis-csmask-{importlib.metadata.version('ukis-csmask')}-4b-l2a-{resolution}m-{_sha256(f)[:10]}"
@@ -145,7 +145,7 @@ class TeacherCache:
     def __call__(self, image) -> np.ndarray:
         f = self.dir/f'{_pixel_hash(image)}.npy'
         if not f.exists():
-            from .evaluation import CSmaskPeer       # (as above)
+            from cloud_nbdev.evaluation import CSmaskPeer       # (as above)
             self.peer = self.peer or CSmaskPeer(self.resolution); p = self.peer.cloud_proba(image).astype(np.float16)
             _atomic_write(f, lambda t: np.save(open(t, 'wb'), p))
         return np.load(f).astype(np.float32)
@@ -671,7 +671,7 @@ def _keep_provenance(run, cv, dest):
         if f.is_file() and f.suffix in ('.yaml', '.txt', '.json', '.csv', '.png', '.ipynb') and f.stat().st_size < 2_000_000: shutil.copy(f, dest/f.name)
     if cv:
         (dest/'cv').mkdir(exist_ok=True)
-        for n in ('cv.json', 'cv.md', 'cv.png'): 
+        for n in ('cv.json', 'cv.md', 'cv.png', 'cv_per_chip.csv'):
             if (Path(cv)/n).exists(): shutil.copy(Path(cv)/n, dest/'cv'/n)
 
 def promote_cli(argv=None):
