@@ -16,7 +16,8 @@ The outputs are then made reviewable, so that re-running the study gives small d
   machine's host name `<host>`; object addresses (`at 0x7f...`) are dropped;
 - progress bars (tqdm) are turned off in the kernel and any left in stderr are removed, with tqdm's IProgress warning;
 - timings in text outputs (`12.34 s`, `560 ms`) are rounded to two significant digits;
-- PNGs wider than 1000 px are scaled down and every PNG is stored with at most 256 colours when that is smaller;
+- PNGs wider than 1000 px are scaled down, every PNG is stored with at most 256 colours when that is smaller, and one
+  still over 150 KB (a gallery of satellite chips) is scaled down until it fits, to no less than 480 px wide;
 - then `nbdev_clean` (execution counts, metadata), the same as before every commit.
 Prints one line per notebook (cells run and skipped, seconds, size, PNGs)."""
 import argparse, base64, copy, io, json, os, re, socket, subprocess, sys, tempfile, time
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NBS = ROOT/'nbs'
 KERNEL = 'cloud-nbdev'
 MAX_PNG_WIDTH = 1000
+MAX_PNG_KB = 150
 
 def chapters():
     "The numbered chapters in order, then the model card."
@@ -86,17 +88,21 @@ def clean_text(s, subs, timings=True):
     for p, r in subs: s = p.sub(r, s)
     return _TIME.sub(_sig2, s) if timings else s
 
-def small_png(b64):
-    "A PNG (base64) at most MAX_PNG_WIDTH wide, with a 256-colour palette when that is smaller."
+def small_png(b64, max_kb=None):
+    """A PNG (base64) at most MAX_PNG_WIDTH wide, with a 256-colour palette when that is smaller, and scaled down until it
+    fits `max_kb` (photographic figures such as chip galleries) but never below 480 px wide."""
     from PIL import Image
-    raw = base64.b64decode(b64); im = Image.open(io.BytesIO(raw)); im.load()
-    changed = im.width > MAX_PNG_WIDTH
-    if changed: im = im.resize((MAX_PNG_WIDTH, round(im.height * MAX_PNG_WIDTH / im.width)), Image.LANCZOS)
-    best = raw if not changed else None
-    for cand in ([im] if im.mode == 'P' else [im, im.convert('RGB').quantize(256, method=Image.Quantize.MEDIANCUT)]):
-        buf = io.BytesIO(); cand.save(buf, 'PNG', optimize=True)
-        if best is None or len(buf.getvalue()) < 0.9 * len(best): best = buf.getvalue()
-    return base64.b64encode(best).decode()
+    max_kb = max_kb or MAX_PNG_KB
+    raw = base64.b64decode(b64); src = Image.open(io.BytesIO(raw)); src.load()
+    width = min(src.width, MAX_PNG_WIDTH)
+    while True:
+        im = src if width == src.width else src.resize((width, round(src.height * width / src.width)), Image.LANCZOS)
+        best = raw if im is src else None
+        for cand in ([im] if im.mode == 'P' else [im, im.convert('RGB').quantize(256, method=Image.Quantize.MEDIANCUT)]):
+            buf = io.BytesIO(); cand.save(buf, 'PNG', optimize=True)
+            if best is None or len(buf.getvalue()) < 0.9 * len(best): best = buf.getvalue()
+        if len(best) <= max_kb * 1024 or width <= 480: return base64.b64encode(best).decode()
+        width = max(480, int(width * min(0.9, (max_kb * 1024 / len(best)) ** 0.5)))
 
 def _join(x): return ''.join(x) if isinstance(x, list) else x
 

@@ -29,4 +29,9 @@ fi
 # render README.md from it (a test in index.ipynb fails if README.md and outputs/study/results.md ever disagree).
 echo "== 4 README: nbs/index.ipynb -> README.md =="
 $B/python .ci/readme.py
-echo "== study done: outputs/study/ (data/, eval/, results.md), README.md =="
+# step 5: the chapters carry the study's results: execute the numbered chapters and the model card in place with the
+# project's kernel (cells skipped as nbdev_test skips them; CHAPTER_FLAGS=slow also runs the slow cells, which hold the
+# figures of 00_data and the study's evaluation in 03_evaluation), outputs made reviewable, then nbdev_clean.
+echo "== 5 chapters: nbs/0*.ipynb and nbs/model_card.ipynb executed in place =="
+$B/python .ci/execute_chapters.py --flags "${CHAPTER_FLAGS-}"
+echo "== study done: outputs/study/ (data/, eval/, results.md), README.md, executed chapters in nbs/ =="
