@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH" HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False MPLBACKEND=Agg IN_TEST=1
 t0=$(date +%s)
-renderer=$(command -v quarto >/dev/null 2>&1 && echo quarto || echo sphinx)
+renderer=${DOCS_RENDERER:-$(command -v quarto >/dev/null 2>&1 && echo quarto || echo sphinx)}   # DOCS_RENDERER=sphinx|quarto
 key=$({ echo "$renderer"; find settings.ini nbs docs cloud_nbdev .ci/docs.sh .ci/docs_site.py .ci/check_docs.py -type f \
           -not -path '*/.ipynb_checkpoints/*' -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha1sum; } | sha1sum | cut -c1-16)
 stamp=_docs/.built-$key
@@ -20,7 +20,7 @@ python .ci/check_docs.py || exit 1
 if [ "$renderer" = quarto ]; then
   nbdev_docs || exit 1
 else
-  echo "Quarto is not on PATH: rendering nbdev's processed notebooks with Sphinx + MyST-NB instead"
+  command -v quarto >/dev/null 2>&1 || echo "Quarto is not on PATH: rendering nbdev's processed notebooks with Sphinx + MyST-NB"
   python .ci/docs_site.py || exit 1
 fi
 rm -f _docs/.built-*; touch "$stamp"

@@ -13,9 +13,11 @@ stops the notebook, names the cell, and leaves the notebook file as it was.
 
 The outputs are then made reviewable, so that re-running the study gives small diffs:
 - the repository's absolute path becomes a relative one; the home folder `~`; temporary folders `<tmp>`; this
-  machine's host name `<host>`; object addresses (`at 0x7f...`) are dropped;
+  machine's host name `<host>`; the git commit `<git sha>`; a random local port `<port>`; dates and times that fall
+  within the execution itself (run names, "saved" stamps) `<now>`; object addresses (`at 0x7f...`) are dropped;
 - progress bars (tqdm) are turned off in the kernel and any left in stderr are removed, with tqdm's IProgress warning;
-- timings in text outputs (`12.34 s`, `560 ms`) are rounded to two significant digits;
+- in text outputs timings (`12.34 s`, `560 ms`) are rounded to two significant digits, and full-precision float reprs
+  (`0.30929988622665405`, noise in the last digits between runs) to four; consecutive prints are one output;
 - PNGs wider than 1000 px are scaled down, every PNG is stored with at most 256 colours when that is smaller, and one
   still over 150 KB (a gallery of satellite chips) is scaled down until it fits, to no less than 480 px wide;
 - then `nbdev_clean` (execution counts, metadata), the same as before every commit.
@@ -62,18 +64,42 @@ def execute(nb, path, skip, timeout):
             if km.has_kernel: km.shutdown_kernel(now=False)
 
 # ---- reviewable outputs -------------------------------------------------------------------------------------------
+def _git_head():
+    try: return subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+    except Exception: return ''
+
 def _subs():
     "(pattern, replacement) pairs that make text outputs machine-independent."
     subs = []
     for r in {str(ROOT), str(ROOT.resolve())}: subs += [(re.escape(r) + '/', ''), (re.escape(r) + r'\b', '.')]
-    for t in {tempfile.gettempdir(), os.path.realpath(tempfile.gettempdir())}:
-        subs.append((re.escape(t) + r'/tmp[\w-]{6,}', '<tmp>'))
+    for t in {tempfile.gettempdir(), os.path.realpath(tempfile.gettempdir())}:   # mkdtemp(): a prefix and 8 random chars
+        subs.append((re.escape(t) + r'/tmp[a-z0-9_]{8}\b', '<tmp>'))
+        subs.append((re.escape(t) + r'/([A-Za-z][\w.-]*?)(?=[a-z_]*\d)[a-z0-9_]{8}\b', r'<tmp>/\1*'))
     home = os.path.expanduser('~')
     if len(home) > 1: subs.append((re.escape(home) + r'(?=/|\b)', '~'))
     for h in {socket.gethostname(), socket.getfqdn()}:
         if len(h) >= 3 and h not in ('localhost', 'localhost.localdomain'): subs.append((r'\b' + re.escape(h) + r'\b', '<host>'))
     subs.append((r' at 0x[0-9a-fA-F]{6,}', ''))
+    if head := _git_head(): subs.append((re.escape(head) + r'(-dirty)?', '<git sha>'))
+    ephemeral = r'(?:3[2-9]\d{3}|[4-5]\d{4}|60\d{3})'                                 # Linux's ephemeral ports
+    subs += [(r'\b(127\.0\.0\.1|localhost|0\.0\.0\.0):' + ephemeral + r'\b', r'\1:<port>'),
+             (r'\b([Pp]ort:? )' + ephemeral + r'\b', r'\1<port>')]
     return [(re.compile(p), s) for p, s in subs]
+
+_STAMP = re.compile(r'(?<!\d)(\d{4})-?(\d{2})-?(\d{2})[T _-]?(\d{2}):?(\d{2}):?(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?(?!\d)')
+
+def drop_run_times(s, window):
+    "Replace dates and times that fall within `window` (the execution: run names, 'saved' stamps) by `<now>`."
+    import datetime as dt
+    t0, t1 = window
+    def sub(m):
+        try: t = dt.datetime(*map(int, m.groups()[:6]))
+        except ValueError: return m.group(0)
+        cands = [t.replace(tzinfo=dt.timezone.utc)] if m.group(8) is None else []
+        if m.group(8) is None: cands.append(t.astimezone())                            # naive: local time, or UTC
+        else: cands.append(dt.datetime.fromisoformat(m.group(0).replace('Z', '+00:00').replace(' ', 'T')))
+        return '<now>' if any(t0 - 120 <= c.timestamp() <= t1 + 120 for c in cands) else m.group(0)
+    return _STAMP.sub(sub, s)
 
 _TIME = re.compile(r'(?<![\w.])(\d+\.\d+|\d{3,})(\s?)(s|ms|sec|seconds|min)\b')
 _PROGRESS = re.compile(r'\r|\d+%\|[^\n]*\||\d+(\.\d+)?(it|s)/(s|it)\]|TqdmWarning|^\s*from \.autonotebook import')
@@ -84,9 +110,15 @@ def _sig2(m):
     r = float(f'{v:.2g}')
     return (f'{r:g}' if r < 1000 else f'{r:.0f}') + m.group(2) + m.group(3)
 
-def clean_text(s, subs, timings=True):
+_LONG_FLOAT = re.compile(r'(?:(?<=^)|(?<=[\s(\[{:=]))(-?\d+\.\d{12,})(?![\d])', re.M)   # a repr's float, not one in a WKT
+
+def clean_text(s, subs, timings=True, window=None):
     for p, r in subs: s = p.sub(r, s)
-    return _TIME.sub(_sig2, s) if timings else s
+    if window: s = drop_run_times(s, window)
+    if timings:                                                  # reprs of computed floats: 0.30929988622665405 -> 0.3093
+        s = _LONG_FLOAT.sub(lambda m: f'{float(m.group(1)):.4g}', s)
+        s = _TIME.sub(_sig2, s)
+    return s
 
 def small_png(b64, max_kb=None):
     """A PNG (base64) at most MAX_PNG_WIDTH wide, with a 256-colour palette when that is smaller, and scaled down until it
@@ -106,7 +138,7 @@ def small_png(b64, max_kb=None):
 
 def _join(x): return ''.join(x) if isinstance(x, list) else x
 
-def sanitize(nb, subs):
+def sanitize(nb, subs, window=None):
     "Make every output of `nb` reviewable (see the module docstring); returns the number of PNGs."
     n_png = 0
     for c in nb.cells:
@@ -116,15 +148,17 @@ def sanitize(nb, subs):
             if o.output_type == 'stream':
                 lines = _join(o.text).splitlines(keepends=True)
                 if o.name == 'stderr': lines = [l for l in lines if not _PROGRESS.search(l)]
-                o.text = clean_text(''.join(lines), subs)
-                if o.text.strip(): keep.append(o)
+                text = clean_text(''.join(lines), subs, window=window)
+                if not text.strip(): continue
+                if keep and keep[-1].output_type == 'stream' and keep[-1].name == o.name: keep[-1].text += text
+                else: o.text = text; keep.append(o)
                 continue
             if o.output_type in ('execute_result', 'display_data'):
                 data = o.data
                 data.pop('application/vnd.jupyter.widget-view+json', None)
                 if set(data) <= {'text/plain'} and re.search(r'^(HBox|VBox|FloatProgress)\(', _join(data.get('text/plain', ''))): continue
                 for k in list(data):
-                    if k.startswith('text/'): data[k] = clean_text(_join(data[k]), subs, timings=k == 'text/plain')
+                    if k.startswith('text/'): data[k] = clean_text(_join(data[k]), subs, timings=k == 'text/plain', window=window)
                     elif k == 'image/png': data[k] = small_png(_join(data[k])); n_png += 1
                 if not data: continue
             elif o.output_type == 'error':
@@ -143,7 +177,7 @@ def run_one(path, skip_flags, timeout, execute_it=True):
     skip = {i: r for i, c in enumerate(nb.cells) if (r := skip_reason(c, skip_flags))}
     n_code = sum(c.cell_type == 'code' for c in nb.cells)
     if execute_it: execute(nb, path, set(skip), timeout)
-    n_png = sanitize(nb, _subs())
+    n_png = sanitize(nb, _subs(), (t0, time.time()) if execute_it else None)
     split_lines(nb)                                                      # outputs stored as nbformat stores them
     for rc, c in zip(raw['cells'], nb.cells):                            # only the outputs change: sources, ids and
         if rc['cell_type'] == 'code':                                    # metadata stay byte for byte as they were

@@ -10,7 +10,7 @@ Playwright (executable_path=/usr/bin/chromium; no browser is downloaded). Checks
   - at phone size (390x844) a chapter has no sideways scroll of the page, and the search box finds a function.
 Saves screenshots of the home page and of 03_evaluation at desktop (1280x900) and phone width under outputs/docs/.
 Usage: docs_browser.py [--site _docs] [--out outputs/docs]"""
-import argparse, functools, http.server, re, socket, sys, threading, time, urllib.parse, urllib.request
+import argparse, functools, http.server, re, sys, threading, time, urllib.parse, urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]

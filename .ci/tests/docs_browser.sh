@@ -11,5 +11,5 @@ if ! [ -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 .venv/bin/python -c "import playwright" 2>/dev/null || .venv/bin/python -m pip install -q playwright 2>&1 | grep -v "^WARNING: Location" || true
-bash .ci/docs.sh
+DOCS_RENDERER=sphinx bash .ci/docs.sh          # the checks below know the Sphinx/Furo pages (a Quarto site is laid out otherwise)
 exec .venv/bin/python .ci/tests/docs_browser.py "$@"
