@@ -11,7 +11,7 @@ help:
 	@echo "make study   - the whole study on the bundled real chips (data report, training, evaluation)"
 	@echo "make test    - every test (what CI runs); make test-fast skips slow cells"
 	@echo "make app     - launch the Gradio app on http://127.0.0.1:7860"
-	@echo "make docs    - build the Quarto docs site (needs quarto on PATH)"
+	@echo "make docs    - build the docs site in _docs/ (Quarto when on PATH, else Sphinx + MyST-NB, offline)"
 	@echo "make bench   - inference benchmark -> outputs/bench/inference.json"
 
 venv:
