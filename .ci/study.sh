@@ -30,7 +30,7 @@ fi
 # render README.md from it (a test in index.ipynb fails if README.md and outputs/study/*.md ever disagree).
 echo "== 4 README: nbs/index.ipynb -> README.md =="
 env -u MPLBACKEND $B/python .ci/readme.py   # the inline backend: plt.show() must draw the figure
-$B/python .ci/execute_chapters.py --sanitize-only nbs/index.ipynb   # no absolute paths or warnings in its saved outputs
+$B/python .ci/execute_chapters.py --sanitize-only nbs/index.ipynb && $B/python .ci/readme.py --render   # no absolute paths or warnings in the saved outputs; README from them
 # step 5: the chapters carry the study's results: execute the numbered chapters and the model card in place with the
 # project's kernel (cells skipped as nbdev_test skips them; slow cells run by default, since they hold the figures of
 # 00_data and the study's evaluation in 03_evaluation: CHAPTER_FLAGS= skips them), outputs made reviewable, then nbdev_clean.
