@@ -12,7 +12,7 @@ help:
 	@echo "make test    - every test (what CI runs); make test-fast skips slow cells"
 	@echo "make app     - launch the Gradio app on http://127.0.0.1:7860"
 	@echo "make docs    - build the docs site in _docs/ (Quarto when on PATH, else Sphinx + MyST-NB, offline)"
-	@echo "make bench   - inference benchmark -> outputs/bench/inference.json"
+	@echo "make bench   - speed: CPU options, full path vs raw forward, side by side with ukis-csmask -> outputs/bench/"
 
 venv:
 	@bash .ci/venv.sh

@@ -7,9 +7,8 @@ from __future__ import annotations
 import argparse, csv, hashlib, importlib, json, os, random, sys, tempfile, time, urllib.request, urllib.error, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-import numpy as np, pandas as pd, rasterio, torch
+import numpy as np, rasterio
 from rasterio.errors import RasterioIOError
-from torch.utils.data import Dataset, DataLoader
 from tqdm.auto import tqdm
 from fastcore.basics import patch
 from . import __version__
@@ -150,6 +149,7 @@ def synthetic_chip(size=64, seed=0, cloud=True):
 
 def make_synthetic_root(root, n=6, size=64, locations=('A', 'B', 'C'), seed=0):
     "Write `n` synthetic chips with labels and `train_metadata.csv` under `root`; returns `root`."
+    import pandas as pd
     root, rows = Path(root), []
     for i in range(n):
         img, lab = synthetic_chip(size, seed + i, cloud=i % 3 != 2)
@@ -167,6 +167,7 @@ def bad_label_ids(path=None) -> set:
 
 def read_metadata(root, bad_ids=None, check=True) -> pd.DataFrame:
     "Read `root/train_metadata.csv` (or list chip folders), add a `bad_label` flag and check every chip exists."
+    import pandas as pd
     root = Path(root); f = root/'train_metadata.csv'
     if f.exists(): meta = pd.read_csv(f, dtype={'chip_id': str})
     else:
@@ -215,24 +216,28 @@ def band_stats(root, chip_ids) -> dict:
     mean = s/n
     return dict(mean=mean.round(5).tolist(), std=np.sqrt(ss/n - mean**2).round(5).tolist())
 
+def _is_tensor(x) -> bool:
+    "Whether `x` is a torch tensor, without importing torch (if torch is not loaded, `x` cannot be one)."
+    return 'torch' in sys.modules and sys.modules['torch'].is_tensor(x)
+
 def normalize(image, norm=None):
     "Apply a normalization spec (`dict(method='reflectance', clip=1.5)` or `dict(method='standardize', mean=, std=)`)."
     norm = norm or dict(method='reflectance', clip=1.5)
-    x = np.asarray(image, dtype=np.float32) if not torch.is_tensor(image) else image.float()
+    x = image.float() if _is_tensor(image) else np.asarray(image, dtype=np.float32)
     if norm['method'] == 'reflectance': return x.clip(0, norm.get('clip', 1.5))
     if norm['method'] == 'standardize':
         m, s = (np.asarray(norm[k], np.float32).reshape(-1, 1, 1) for k in ('mean', 'std'))
-        if torch.is_tensor(x): m, s = torch.from_numpy(m).to(x.device), torch.from_numpy(s).to(x.device)
+        if _is_tensor(x): m, s = x.new_tensor(m), x.new_tensor(s)
         return (x - m) / s
     raise ValueError(f"unknown normalization method {norm['method']!r} (use 'reflectance' or 'standardize')")
 
 # %% ../nbs/00_data.ipynb #c036
 def dihedral(x, k):
     "The k-th (0..7) flip/rot90 of the last two axes of a tensor or array."
-    if k >= 4: x = x.flip(-1) if torch.is_tensor(x) else x[..., ::-1]
-    return torch.rot90(x, k % 4, (-2, -1)) if torch.is_tensor(x) else np.rot90(x, k % 4, (-2, -1))
+    if k >= 4: x = x.flip(-1) if _is_tensor(x) else x[..., ::-1]
+    return x.rot90(k % 4, (-2, -1)) if _is_tensor(x) else np.rot90(x, k % 4, (-2, -1))
 
-class CloudChipDataset(Dataset):
+class CloudChipDataset:
     "Chips under `root` as (image, label) tensors, with optional random crops and dihedral augmentation."
     def __init__(self, root, chip_ids, crop=None, augment=False, norm=None, cache=True, labels=True, seed=0):
         self.root, self.ids, self.crop, self.augment, self.norm = Path(root), list(chip_ids), crop, augment, norm
@@ -255,6 +260,7 @@ def load(self:CloudChipDataset, i):
 
 @patch
 def __getitem__(self:CloudChipDataset, i):
+    import torch
     img, lab = self.load(i)
     if self.crop and self.crop < img.shape[1]:
         r = np.random.randint(0, img.shape[1]-self.crop+1); c = np.random.randint(0, img.shape[2]-self.crop+1)
@@ -266,6 +272,8 @@ def __getitem__(self:CloudChipDataset, i):
 # %% ../nbs/00_data.ipynb #c040
 def make_loaders(root, split, crop=256, batch_size=8, norm=None, workers=0, seed=0, samples_per_epoch=None, pin_memory=False):
     "Train loader (random crops, augmentation) and validation loader (whole chips) for a split from `split_chips`."
+    import torch
+    from torch.utils.data import DataLoader
     tr = CloudChipDataset(root, split['train'], crop=crop, augment=True, norm=norm)
     va = CloudChipDataset(root, split['val'], crop=None, augment=False, norm=norm)
     g = torch.Generator().manual_seed(seed)
@@ -307,6 +315,7 @@ def plot_gallery(root, chip_ids, meta=None, figsize_per=2.6):
 # %% ../nbs/00_data.ipynb #c047
 def cloud_fraction_table(root, meta) -> pd.DataFrame:
     "Per-chip labelled cloud fraction and nodata fraction."
+    import pandas as pd
     rows = []
     for cid in meta.chip_id:
         lab = read_label(Path(root)/'train_labels'/f'{cid}.tif'); c = load_chip(Path(root)/'train_features'/cid)
@@ -385,6 +394,7 @@ def _fetch(url, dest, retries=3, timeout=60):
 # %% ../nbs/00_data.ipynb #c055
 def download_chips(dest, metadata=None, base_url=SOURCE_COOP_URL, bands=BANDS, labels=True, limit=None, retries=3) -> pd.DataFrame:
     "Download the chips listed in `metadata` (CSV path or DataFrame) into `dest` in the DrivenData layout; resumable."
+    import pandas as pd
     dest = Path(dest)
     meta = pd.read_csv(metadata or repo_root()/'data'/'reference'/'train_metadata_full_competition.csv') if not isinstance(metadata, pd.DataFrame) else metadata
     meta = meta.head(limit) if limit else meta

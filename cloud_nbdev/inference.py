@@ -4,26 +4,29 @@
 
 # %% ../nbs/04_inference.ipynb #c001
 from __future__ import annotations
-import argparse, json, math, os, platform, shutil, subprocess, sys, tempfile, time, warnings
+import argparse, copy, hashlib, json, math, os, platform, shutil, subprocess, sys, tempfile, time, warnings
 try: import resource                      # peak RSS in the benchmark; Unix only
 except ImportError: resource = None
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-import numpy as np, rasterio, torch
+import numpy as np, rasterio
 from rasterio.windows import Window
 from rasterio.errors import RasterioIOError, NotGeoreferencedWarning
 from tqdm.auto import tqdm
 from fastcore.basics import patch
 from . import __version__
-from .data import BANDS, DN_SCALE, Chip, ChipError, _open_raster, nodata_mask, repo_root
-from .model import (CheckpointError, resolve_checkpoint, load_checkpoint, check_contract, predict_proba,
-                               default_device, build_model, make_card, save_checkpoint, _atomic_write)
+from .data import BANDS, DN_SCALE, Chip, ChipError, _open_raster, nodata_mask, repo_root, sample_root, dihedral
+from .model import (CheckpointError, resolve_checkpoint, read_card, load_checkpoint, check_contract, predict_proba,
+                               default_device, build_model, make_card, save_checkpoint, export_onnx, dihedral_inv,
+                               ONNX_OPSET, _atomic_write, _sha256)
 
 # %% auto #0
-__all__ = ['DEFAULT_BAND_MAP', 'RASTER_SUFFIXES', 'SCALES', 'MASK_NODATA', 'GDAL_CACHE_MB', 'SceneError', 'parse_band_map',
-           'SceneReader', 'load_scene', 'write_stack', 'tile_starts', 'blend_window', 'load_model', 'predict_array',
-           'proba_to_mask', 'write_geotiff', 'output_paths', 'predict_file', 'is_chip_dir', 'list_inputs',
-           'parse_shard', 'predict_folder', 'predict_cli', 'write_synthetic_scene', 'bench', 'bench_cli']
+__all__ = ['DEFAULT_BAND_MAP', 'RASTER_SUFFIXES', 'SCALES', 'TILE', 'OVERLAP', 'BATCH_SIZE', 'ENGINES', 'MASK_NODATA',
+           'GDAL_CACHE_MB', 'SceneError', 'parse_band_map', 'SceneReader', 'load_scene', 'write_stack', 'tile_starts',
+           'blend_window', 'TorchRunner', 'load_model', 'OnnxRunner', 'onnx_cache_dir', 'onnx_export', 'load_runner',
+           'predict_array', 'proba_to_mask', 'write_geotiff', 'output_paths', 'predict_file', 'is_chip_dir',
+           'list_inputs', 'parse_shard', 'predict_folder', 'predict_cli', 'write_synthetic_scene', 'bench',
+           'bench_chips', 'plot_speed', 'bench_cli', 'speed_markdown', 'gpu_markdown']
 
 # %% ../nbs/04_inference.ipynb #c008
 DEFAULT_BAND_MAP = ('B02', 'B03', 'B04', 'B08')   # file bands 1-4 of a multi-band GeoTIFF: blue, green, red, NIR
@@ -185,20 +188,22 @@ def write_stack(path, chip_or_dn, band_map=DEFAULT_BAND_MAP, crs='EPSG:32736', t
     return Path(path)
 
 # %% ../nbs/04_inference.ipynb #c024
-def tile_starts(n, tile=512, overlap=64) -> list:
+TILE, OVERLAP, BATCH_SIZE = 768, 32, 4      # the defaults of every function and command below (see "Choosing the defaults")
+
+def tile_starts(n, tile=TILE, overlap=OVERLAP) -> list:
     "Start offsets of tiles of size `min(tile, n)` covering `n` pixels, neighbours sharing at least `overlap` pixels."
     if n <= tile: return [0]
     k = math.ceil((n - overlap) / (tile - overlap))
     return [round(i * (n - tile) / (k - 1)) for i in range(k)]
 
-def blend_window(n, overlap=64) -> np.ndarray:
+def blend_window(n, overlap=OVERLAP) -> np.ndarray:
     "1-D blending weights (n,) float32: a squared-sine ramp over `overlap` pixels at both ends, 1 in between."
     d = np.minimum(np.arange(n), np.arange(n)[::-1]).astype(np.float64)
     w = np.ones(n) if overlap <= 0 else np.where(d < overlap, np.sin(np.pi/2 * (d + 0.5) / overlap)**2, 1.0)
     return w.astype(np.float32)
 
 # %% ../nbs/04_inference.ipynb #c027
-def _predict_tiles(read, height, width, run, emit, tile=512, overlap=64, batch_size=4, progress=False, desc='tiles'):
+def _predict_tiles(read, height, width, run, emit, tile=TILE, overlap=OVERLAP, batch_size=BATCH_SIZE, progress=False, desc='tiles'):
     "Tiled, blended, batched prediction; calls `emit(y0, prob_rows)` with finished rows (NaN on nodata) top to bottom."
     if not 0 <= overlap <= tile // 2: raise ValueError(f"overlap must be between 0 and tile/2 = {tile//2}, got {overlap}")
     if tile < 32 or batch_size < 1: raise ValueError(f"tile must be >= 32 and batch_size >= 1 (got {tile}, {batch_size})")
@@ -248,21 +253,124 @@ def _predict_tiles(read, height, width, run, emit, tile=512, overlap=64, batch_s
     return stats
 
 # %% ../nbs/04_inference.ipynb #c029
+class TorchRunner:
+    "A PyTorch model as a function: reflectance tiles (B, 4, h, w) -> cloud probabilities (B, h, w), numpy float32."
+    engine = 'torch'
+    def __init__(self, model, card, source=None): self.model, self.card, self.source = model, card, source
+    @property
+    def device(self) -> str: return str(next(self.model.parameters()).device)
+    def __call__(self, x, tta=False):
+        import torch
+        return predict_proba(self.model, torch.from_numpy(np.ascontiguousarray(x, np.float32)), self.card, tta=tta).float().cpu().numpy()
+
 def load_model(checkpoint=None, device=None):
     "Load a checkpoint (default: the released model `outputs/model/`) onto `device`; returns (model, card)."
+    import torch
     dev = default_device(device)
     if dev.type == 'cuda' and not torch.cuda.is_available(): raise RuntimeError("--device cuda asked for, but no CUDA GPU is available")
     model, card = load_checkpoint(resolve_checkpoint(checkpoint), device=dev)
     check_contract(card)
-    return model, card
+    return model.to(memory_format=torch.channels_last), card
 
-def _runner(model, card, tta=False):
-    "A function (B, 4, h, w) reflectance -> (B, h, w) float32 numpy probabilities."
-    return lambda x: predict_proba(model, torch.from_numpy(x), card, tta=tta).float().cpu().numpy()
+# %% ../nbs/04_inference.ipynb #c029a
+def _pad32(x):
+    "Pad (B, C, h, w) at the bottom and right to multiples of 32 as `predict_proba` does (reflect; edge if too small)."
+    h, w = x.shape[-2:]; ph, pw = (-h) % 32, (-w) % 32
+    if not (ph or pw): return x
+    return np.pad(x, ((0, 0), (0, 0), (0, ph), (0, pw)), mode='reflect' if min(h, w) > max(ph, pw) else 'edge')
+
+class OnnxRunner:
+    "An ONNX export run by ONNX Runtime on the CPU: the same function as `TorchRunner`."
+    engine, device = 'onnx', 'cpu'
+    def __init__(self, path, card, threads=None, source=None):
+        import onnxruntime as ort
+        so = ort.SessionOptions(); so.intra_op_num_threads = threads or 0       # 0: ONNX Runtime's choice, one per core
+        self.session = ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
+        self.path, self.card, self.threads, self.source = Path(path), card, threads, source
+    def _run(self, x): return self.session.run(None, {'reflectance': np.ascontiguousarray(x, np.float32)})[0]
+    def __call__(self, x, tta=False):
+        h, w = x.shape[-2:]; x = _pad32(np.asarray(x, np.float32))
+        p = sum(dihedral_inv(self._run(dihedral(x, k)), k) for k in range(8)) / 8 if tta else self._run(x)
+        return p[:, :h, :w]
+
+# %% ../nbs/04_inference.ipynb #c029c
+_EXPORT_VERSION = 1          # part of the cache key: bump when `export_onnx`'s graph changes, and old exports are rebuilt
+
+def onnx_cache_dir() -> Path:
+    "Where ONNX exports are kept: `$CLOUD_NBDEV_CACHE/onnx`, else `$XDG_CACHE_HOME/cloud_nbdev/onnx` (`~/.cache/...`)."
+    base = os.environ.get('CLOUD_NBDEV_CACHE') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'cloud_nbdev'
+    return Path(base)/'onnx'
+
+def _export_key(card, opset=ONNX_OPSET) -> str:
+    "A hash of what an export depends on: the weights' SHA-256, the architecture, the normalization, the opset."
+    spec = dict(weights=card['weights']['sha256'], arch=card['arch'], norm=card['input']['norm'], opset=opset, v=_EXPORT_VERSION)
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:32]
+
+def _ckpt_dir(checkpoint=None) -> Path:
+    d = resolve_checkpoint(checkpoint); return d.parent if d.is_file() else d
+
+def _log(msg): print(f"cloud-nbdev: {msg}", file=sys.stderr, flush=True)
+
+def _one_line(e) -> str:
+    "An exception as one line of text."
+    msg = ' '.join(str(e).split())
+    return msg if isinstance(e, (ValueError, OSError)) else f"{type(e).__name__}: {msg}"
+
+# %% ../nbs/04_inference.ipynb #c029d
+def onnx_export(checkpoint=None, cache_dir=None, rebuild=False) -> Path:
+    "The ONNX export of a checkpoint (default: the released model), built on first use and rebuilt when the checkpoint changes."
+    d = _ckpt_dir(checkpoint); card = read_card(d); check_contract(card)
+    wf = d/card['weights']['file']
+    if not wf.exists(): raise CheckpointError(f"{wf}: weights file missing")
+    entry = Path(cache_dir or onnx_cache_dir())/_export_key(card)
+    onx, mf = entry/'model.onnx', entry/'export.json'
+    meta = json.loads(mf.read_text()) if onx.exists() and mf.exists() and not rebuild else None
+    st = wf.stat(); stamp, wkey = [st.st_size, st.st_mtime_ns], str(wf.resolve())
+    if meta and meta['checked'].get(wkey) == stamp: return onx                  # this file, unchanged since it was hashed
+    if _sha256(wf) != card['weights']['sha256']:
+        raise CheckpointError(f"{wf}: SHA-256 differs from the model card (corrupt or replaced file)")
+    if meta is None:
+        _log(f"building the ONNX export of {d} in {entry} (once per checkpoint)")
+        t0 = time.perf_counter(); model, _ = load_checkpoint(d, verify=False)    # verified just above
+        export_onnx(model, card, onx)
+        meta = dict(key=entry.name, checkpoint=str(d), weights_sha256=card['weights']['sha256'], opset=ONNX_OPSET,
+                    torch=sys.modules['torch'].__version__, build_s=round(time.perf_counter() - t0, 1),
+                    built=time.strftime('%Y-%m-%dT%H:%M:%S%z'), checked={})
+    meta['checked'][wkey] = stamp
+    _atomic_write(mf, lambda t: Path(t).write_text(json.dumps(meta, indent=1)))
+    return onx
+
+# %% ../nbs/04_inference.ipynb #c029h
+ENGINES = ('auto', 'onnx', 'torch')
+
+def _gpu_present() -> bool:
+    "Whether an NVIDIA GPU may be present (its device files exist), decided without importing torch."
+    return os.path.exists('/dev/nvidiactl') or os.path.exists('/dev/nvidia0')
+
+def load_runner(checkpoint=None, device=None, engine='auto', threads=None):
+    "A checkpoint's model ready to predict: ONNX Runtime on a CPU (built on first use), PyTorch on a GPU or when asked."
+    if engine not in ENGINES: raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    cpu = str(device).startswith('cpu') if device else not _gpu_present()
+    if engine == 'onnx' and not cpu: raise ValueError(f"engine 'onnx' runs on the CPU only, not on {device or 'a GPU'}: pass --device cpu")
+    d = _ckpt_dir(checkpoint)
+    if engine == 'torch' or not cpu: return TorchRunner(*load_model(d, device), source=str(d))
+    try: return OnnxRunner(onnx_export(d), read_card(d), threads, source=str(d))
+    except CheckpointError: raise
+    except Exception as e:
+        if engine == 'onnx': raise
+        _log(f"ONNX Runtime not used ({_one_line(e)}); running the model with PyTorch")
+        return TorchRunner(*load_model(d, 'cpu'), source=str(d))
 
 # %% ../nbs/04_inference.ipynb #c030
-def predict_array(image, nodata=None, model=None, card=None, checkpoint=None, tile=512, overlap=64, batch_size=4,
-                  device=None, tta=False, progress=False) -> np.ndarray:
+def _as_runner(model=None, card=None, checkpoint=None, device=None, engine='auto'):
+    "`model` if it is a runner, a `TorchRunner` for a PyTorch `model` and its `card`, else `load_runner(checkpoint, ...)`."
+    if model is None: return load_runner(checkpoint, device, engine)
+    if isinstance(model, (TorchRunner, OnnxRunner)): return model
+    if device is not None: model = model.to(default_device(device))
+    return TorchRunner(model, card or make_card(), str(checkpoint) if checkpoint else None)
+
+def predict_array(image, nodata=None, model=None, card=None, checkpoint=None, tile=TILE, overlap=OVERLAP, batch_size=BATCH_SIZE,
+                  device=None, tta=False, progress=False, engine='auto') -> np.ndarray:
     "Cloud probability (H, W) float32, NaN on nodata, for reflectance `image` (4, H, W) in `BANDS` order (or a `Chip`)."
     if isinstance(image, Chip): image, nodata = image.image, image.nodata if nodata is None else nodata
     image = np.asarray(image, dtype=np.float32)
@@ -272,12 +380,9 @@ def predict_array(image, nodata=None, model=None, card=None, checkpoint=None, ti
     if min(h, w) < 32: raise ValueError(f"image is {h}x{w} pixels; at least 32x32 is needed")
     nodata = nodata_mask(image) if nodata is None else np.asarray(nodata, bool)
     if nodata.shape != (h, w): raise ValueError(f"nodata mask shape {nodata.shape} differs from image {(h, w)}")
-    if model is None: model, card = load_model(checkpoint, device)
-    elif device is not None: model = model.to(default_device(device))
-    card = card or make_card()
-    out = np.empty((h, w), np.float32)
+    run, out = _as_runner(model, card, checkpoint, device, engine), np.empty((h, w), np.float32)
     def emit(y0, rows): out[y0:y0+len(rows)] = rows
-    _predict_tiles(lambda y, x, th, tw: (image[:, y:y+th, x:x+tw], nodata[y:y+th, x:x+tw]), h, w, _runner(model, card, tta),
+    _predict_tiles(lambda y, x, th, tw: (image[:, y:y+th, x:x+tw], nodata[y:y+th, x:x+tw]), h, w, lambda x: run(x, tta),
                    emit, tile, overlap, batch_size, progress)
     return out
 
@@ -396,9 +501,9 @@ def _resolve_threshold(threshold, card):
     return t
 
 # %% ../nbs/04_inference.ipynb #c049
-def predict_file(src, output, checkpoint=None, model=None, card=None, threshold=None, tile=512, overlap=64, batch_size=4,
-                 device=None, tta=False, probabilities=False, overwrite=False, band_map=None, scale='auto', offset=0.0,
-                 progress=True) -> dict:
+def predict_file(src, output, checkpoint=None, model=None, card=None, threshold=None, tile=TILE, overlap=OVERLAP,
+                 batch_size=BATCH_SIZE, device=None, tta=False, probabilities=False, overwrite=False, band_map=None, scale='auto',
+                 offset=0.0, progress=True, engine='auto') -> dict:
     "Cloud mask GeoTIFF (0 clear, 1 cloud, 255 nodata) for a scene of any size; returns the summary also saved as JSON."
     t0 = time.perf_counter(); output = Path(output)
     if output.is_dir(): output = output/f'{_scene_sources(src, band_map)[0]}.tif'
@@ -408,16 +513,14 @@ def predict_file(src, output, checkpoint=None, model=None, card=None, threshold=
         if r.crs is None: warnings.warn(f"{r.paths[0]}: no CRS; the mask will have none either")
         if {str(Path(q).resolve()) for q in r.paths} & {str(q.resolve()) for q in paths.values()}:
             raise SceneError(paths['mask'], "output would overwrite the input; choose another output path")
-        t1 = time.perf_counter(); source = str(checkpoint) if checkpoint else None
-        if model is None: model, card = load_model(checkpoint, device); source = str(resolve_checkpoint(checkpoint))
-        elif device is not None: model = model.to(default_device(device))
-        card = card or make_card(); thr = _resolve_threshold(threshold, card)
+        t1 = time.perf_counter(); run = _as_runner(model, card, checkpoint, device, engine)
+        card = run.card; thr = _resolve_threshold(threshold, card)
         t2 = time.perf_counter()
         read = lambda y, x, h, w: r.read(Window(x, y, w, h))
         with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 2**20):      # bytes: rasterio passes small numbers on as bytes
             bw = _BlockWriter(paths['mask'], paths.get('proba'), r, r.height, r.width, thr, chunk=tile)
             try:
-                st = _predict_tiles(read, r.height, r.width, _runner(model, card, tta), bw.add, tile, overlap, batch_size,
+                st = _predict_tiles(read, r.height, r.width, lambda x: run(x, tta), bw.add, tile, overlap, batch_size,
                                     progress, desc=r.name)
                 bw.commit()
             except BaseException: bw.abort(); raise
@@ -429,9 +532,9 @@ def predict_file(src, output, checkpoint=None, model=None, card=None, threshold=
                        scale=r.scale, offset=r.offset, band_map=','.join(r.band_map), threshold=thr,
                        cloud_pct=round(100*bw.n_cloud/bw.n_valid, 3) if bw.n_valid else None, valid_pct=round(100*bw.n_valid/n, 3),
                        n_valid=bw.n_valid, n_cloud=bw.n_cloud,
-                       model=dict(checkpoint=source,
+                       model=dict(checkpoint=run.source,
                                   run_id=card.get('run_id'), sha256=card.get('weights', {}).get('sha256')),
-                       tile=tile, overlap=overlap, batch_size=batch_size, device=str(next(model.parameters()).device), tta=tta,
+                       tile=tile, overlap=overlap, batch_size=batch_size, device=run.device, engine=run.engine, tta=tta,
                        n_tiles=st['n_tiles'], n_tiles_skipped=st['n_skipped'],
                        timings=dict(total_s=round(t3 - t0, 3), open_s=round(t1 - t0, 3), model_load_s=round(t2 - t1, 3),
                                     predict_s=round(t3 - t2, 3), read_s=round(st['read_s'], 3), model_s=round(st['model_s'], 3),
@@ -465,7 +568,7 @@ def parse_shard(shard) -> tuple:
 def _mask_name(item) -> str: return (item.name if item.is_dir() else item.stem) + '.tif'
 
 def predict_folder(src, out_dir, shard=None, skip_existing=False, checkpoint=None, model=None, card=None, device=None,
-                   progress=True, **kwargs) -> dict:
+                   progress=True, engine='auto', **kwargs) -> dict:
     "One mask per chip folder or scene under `src` into `out_dir` (optionally shard `(k, n)` of them); returns a summary."
     t0, items = time.perf_counter(), list_inputs(src)
     if not items: raise SceneError(src, "no chip folders or raster files (.tif, .tiff, .jp2, .vrt) found")
@@ -473,23 +576,18 @@ def predict_folder(src, out_dir, shard=None, skip_existing=False, checkpoint=Non
     mine, out_dir = items[k::n], Path(out_dir)
     sname = f'_summary_shard-{k}-of-{n}.json' if shard is not None else '_summary.json'
     _check_writable(out_dir/sname, overwrite=True)
-    if model is None: model, card = load_model(checkpoint, device)
+    run = _as_runner(model, card, checkpoint, device, engine)                  # loaded once for all inputs
     res, errors, skipped = [], [], []
     for it in tqdm(mine, desc=f'shard {k}/{n}' if n > 1 else 'scenes', unit='scene', disable=not progress):
         out = out_dir/_mask_name(it)
         if skip_existing and out.exists(): skipped.append(str(it)); continue
-        try: res.append(predict_file(it, out, model=model, card=card, device=device, progress=False, **kwargs))
+        try: res.append(predict_file(it, out, model=run, progress=False, **kwargs))
         except (ValueError, OSError, RuntimeError) as e: errors.append(dict(input=str(it), error=_one_line(e)))
     summary = dict(input=str(src), output=str(out_dir), shard=f'{k}/{n}', n_inputs=len(items), n_shard=len(mine),
                    n_done=len(res), n_skipped=len(skipped), n_failed=len(errors), errors=errors, total_s=round(time.perf_counter() - t0, 3),
                    masks=[dict(name=Path(r['output']).name, cloud_pct=r['cloud_pct'], valid_pct=r['valid_pct']) for r in res])
     _atomic_write(out_dir/sname, lambda t: Path(t).write_text(json.dumps(summary, indent=1)))
     return summary
-
-def _one_line(e) -> str:
-    "An exception as one line of text."
-    msg = ' '.join(str(e).split())
-    return msg if isinstance(e, (ValueError, OSError)) else f"{type(e).__name__}: {msg}"
 
 # %% ../nbs/04_inference.ipynb #c072
 def _predict_parser():
@@ -504,10 +602,11 @@ def _predict_parser():
     a('output', help='mask GeoTIFF x.tif (also writes x.json), or an output folder when INPUT is a folder')
     a('--checkpoint', help='checkpoint folder (default: the released model outputs/model/)')
     a('--threshold', type=float, help="cloud if probability >= T (default: the model card's threshold)")
-    a('--tile', type=int, default=512, help='tile size in pixels (default 512)')
-    a('--overlap', type=int, default=64, help='overlap of neighbouring tiles, blended (default 64)')
-    a('--batch-size', type=int, default=4, help='tiles per forward pass (default 4)')
+    a('--tile', type=int, default=TILE, help=f'tile size in pixels (default {TILE})')
+    a('--overlap', type=int, default=OVERLAP, help=f'overlap of neighbouring tiles, blended (default {OVERLAP})')
+    a('--batch-size', type=int, default=BATCH_SIZE, help=f'tiles per forward pass (default {BATCH_SIZE})')
     a('--device', help='cpu, cuda or cuda:N (default: cuda if available)')
+    a('--engine', choices=ENGINES, default='auto', help='auto (default): ONNX Runtime on a CPU, PyTorch on a GPU; or onnx, torch')
     a('--probabilities', action='store_true', help='also write x_proba.tif (float32 cloud probability)')
     a('--tta', action='store_true', help='average over 8 flips/rotations (8x slower)')
     a('--overwrite', action='store_true', help='replace existing outputs')
@@ -529,7 +628,8 @@ def predict_cli(argv=None) -> int:
     a = _predict_parser().parse_args(argv)
     def warn(message, *args, **kw): print(f"cloud-nbdev predict: warning: {message}", file=sys.stderr)
     kw = dict(threshold=a.threshold, tile=a.tile, overlap=a.overlap, batch_size=a.batch_size, tta=a.tta,
-              probabilities=a.probabilities, overwrite=a.overwrite, band_map=a.band_map, scale=a.scale, offset=a.offset)
+              probabilities=a.probabilities, overwrite=a.overwrite, band_map=a.band_map, scale=a.scale, offset=a.offset,
+              engine=a.engine)
     try:
         with warnings.catch_warnings():
             warnings.showwarning = warn
@@ -568,32 +668,36 @@ def write_synthetic_scene(path, size, seed=0, strip=512) -> Path:
     return Path(path)
 
 # %% ../nbs/04_inference.ipynb #c080
-def _time_forward(model, tile=512, batch_size=4, n_batches=5) -> dict:
-    "Raw forward throughput of `model` on random (batch_size, 4, tile, tile) batches already on its device."
-    dev = next(model.parameters()).device
-    x, t = torch.rand(batch_size, 4, tile, tile, device=dev) * 0.3, []
+def _time_forward(run, tile=TILE, batch_size=BATCH_SIZE, n_batches=5) -> dict:
+    "Raw throughput of a runner on random (batch_size, 4, tile, tile) reflectance batches already in memory."
+    x, t = np.random.default_rng(0).random((batch_size, 4, tile, tile), np.float32) * 0.3, []
     for i in range(n_batches + 1):                                         # the first batch is a warm-up
-        t0 = time.perf_counter()
-        with torch.no_grad(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == 'cuda'): model(x).float().sum().item()
-        t.append(time.perf_counter() - t0)
-    return dict(seconds=round(sum(t[1:]), 3), pixels_per_s=round(n_batches * x[:, 0].numel() / sum(t[1:])),
-                s_per_tile=round(sum(t[1:]) / (n_batches * batch_size), 4), device=str(dev))
+        t0 = time.perf_counter(); run(x); t.append(time.perf_counter() - t0)
+    return dict(seconds=round(sum(t[1:]), 3), pixels_per_s=round(n_batches * x[:, 0].size / sum(t[1:])),
+                s_per_tile=round(sum(t[1:]) / (n_batches * batch_size), 4), device=run.device, engine=run.engine)
+
+def _cuda():
+    "torch.cuda if torch is loaded and CUDA initialized in this process, else None (never imports torch)."
+    t = sys.modules.get('torch')
+    return t.cuda if t is not None and t.cuda.is_available() and t.cuda.is_initialized() else None
 
 def _bench_child(a) -> dict:
-    "One benchmark case in its own process: 'forward' (raw model) or 'file' (`predict_file`, then a raw forward); peak RSS."
-    model, card = load_model(a['checkpoint'], a['device'])
-    if a['case'] == 'forward': r = _time_forward(model, a['tile'], a['batch_size'], a['n_batches'])
+    "One benchmark case in its own process: 'forward' (raw runner), 'file' (`predict_file`, then a raw forward) or 'options'."
+    if a['case'] == 'options': return dict(options=_time_options(a['checkpoint'], rounds=a.get('rounds', 3)), peak_rss_mb=_peak_rss_mb())
+    run = load_runner(a['checkpoint'], a['device'], a.get('engine', 'auto'))
+    if a['case'] == 'forward': r = _time_forward(run, a['tile'], a['batch_size'], a['n_batches'])
     else:
-        before = _time_forward(model, a['tile'], a['batch_size'], a['n_batches'])
-        if torch.cuda.is_available() and torch.cuda.is_initialized(): torch.cuda.reset_peak_memory_stats()
-        r = predict_file(a['scene'], a['output'], model=model, card=card, tile=a['tile'], overlap=a['overlap'],
+        before = _time_forward(run, a['tile'], a['batch_size'], a['n_batches'])
+        if _cuda(): _cuda().reset_peak_memory_stats()
+        r = predict_file(a['scene'], a['output'], model=run, tile=a['tile'], overlap=a['overlap'],
                          batch_size=a['batch_size'], overwrite=True, progress=False)
     r['peak_rss_mb'] = _peak_rss_mb()
-    if torch.cuda.is_available() and torch.cuda.is_initialized(): r['peak_cuda_mb'] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    if _cuda(): r['peak_cuda_mb'] = round(_cuda().max_memory_allocated() / 2**20, 1)
     if a['case'] == 'file':                          # raw forward timed just before and after the scene, same process
-        after = _time_forward(model, a['tile'], a['batch_size'], a['n_batches'])
+        after = _time_forward(run, a['tile'], a['batch_size'], a['n_batches'])
         r['forward_same_process'] = dict(before=before, after=after, pixels_per_s=round((before['pixels_per_s'] + after['pixels_per_s']) / 2))
-    r['torch_threads'] = torch.get_num_threads()
+    r['threads'] = run.threads or os.cpu_count() if run.engine == 'onnx' else sys.modules['torch'].get_num_threads()
+    r['modules'] = {m: m in sys.modules for m in ('torch', 'segmentation_models_pytorch', 'onnxruntime')}
     return r
 
 def _peak_rss_mb():
@@ -610,26 +714,50 @@ def _run_child(a) -> dict:
     if p.returncode or not line: raise RuntimeError(f"benchmark case {a['case']} failed: {p.stderr.strip()[-2000:]}")
     return json.loads(line[-1][len('BENCH_RESULT '):])
 
+# %% ../nbs/04_inference.ipynb #c080a
+def _time_options(checkpoint, rounds=3, tiles=(512, 768), batches=(1, 4)) -> list:
+    "Seconds per 512x512 of CPU predictions for each engine option, rounds interleaved (median): PyTorch plain or channels-last, ONNX Runtime on all cores or one, tile and batch size."
+    import torch
+    model, card = load_model(checkpoint, 'cpu')                                   # channels-last
+    plain = copy.deepcopy(model).to(memory_format=torch.contiguous_format)
+    onx = onnx_export(checkpoint)
+    runners = {('torch', 'plain'): TorchRunner(plain, card), ('torch', 'channels-last'): TorchRunner(model, card),
+               ('onnx', 'all cores'): OnnxRunner(onx, card), ('onnx', '1 thread'): OnnxRunner(onx, card, threads=1)}
+    cases = [(k, t, b) for k in runners for t in tiles for b in batches]
+    rng, times = np.random.default_rng(0), {c: [] for c in cases}
+    xs = {(t, b): rng.random((b, 4, t, t), np.float32) * 0.3 for t in tiles for b in batches}
+    for r in range(rounds + 1):                                                     # round 0 is a warm-up
+        for k, t, b in cases:
+            t0 = time.perf_counter(); runners[k](xs[t, b])
+            if r: times[k, t, b].append((time.perf_counter() - t0) / (b * t * t / 512**2))
+    base = float(np.median(times[('torch', 'plain'), tiles[0], 1]))
+    return [dict(engine=k[0], variant=k[1], tile=t, batch=b, s_per_512=round(float(np.median(v)), 4),
+                 speedup_vs_torch=round(base / float(np.median(v)), 2)) for (k, t, b), v in times.items()]
+
 # %% ../nbs/04_inference.ipynb #c081
 def _bench_model(checkpoint, work):
     "The checkpoint to benchmark: the given one, else the released model, else a random-init one (same cost)."
     try: return str(resolve_checkpoint(checkpoint)), 'checkpoint' if checkpoint else 'released model'
     except CheckpointError:
         if checkpoint: raise
-        torch.manual_seed(0)
+        import torch; torch.manual_seed(0)
         return str(save_checkpoint(Path(work)/'random_init', build_model(), make_card(run_id='random-init'))), \
                'random init (no released model; same architecture and cost)'
 
-def bench(out='outputs/bench/inference.json', sizes=(4096, 10980), tile=512, overlap=64, batch_size=4, device=None,
-          checkpoint=None, n_batches=5, workdir=None, keep=False, command=None) -> dict:
-    "Raw model forward vs `predict_file` on synthetic scenes of `sizes`, each case in its own process; writes `out`."
+def _machine() -> dict:
+    "The machine a benchmark ran on (without importing torch)."
+    return dict(cpus=os.cpu_count(), loadavg_start=[round(v, 2) for v in os.getloadavg()], platform=platform.platform(),
+                gpu=_gpu_present())
+
+def bench(out='outputs/bench/inference.json', sizes=(4096, 10980), tile=TILE, overlap=OVERLAP, batch_size=BATCH_SIZE,
+          device=None, engine='auto', checkpoint=None, n_batches=5, options=True, workdir=None, keep=False, command=None) -> dict:
+    "Engine options, raw forward and `predict_file` on synthetic scenes of `sizes`, each case in its own process; writes `out`."
     work = Path(workdir or _tmp_root()/'bench'); work.mkdir(parents=True, exist_ok=True)
     ck, model_kind = _bench_model(checkpoint, work)
-    common = dict(checkpoint=ck, device=device, tile=tile, overlap=overlap, batch_size=batch_size)
-    res = dict(command=command, started=time.strftime('%Y-%m-%dT%H:%M:%S%z'), model=model_kind,
-               machine=dict(cpus=os.cpu_count(), loadavg_start=[round(v, 2) for v in os.getloadavg()], torch=torch.__version__,
-                            gpu=torch.cuda.get_device_name() if torch.cuda.is_available() else None, platform=platform.platform()),
-               settings=dict(tile=tile, overlap=overlap, batch_size=batch_size, device=str(default_device(device)), gdal_cache_mb=GDAL_CACHE_MB))
+    common = dict(checkpoint=ck, device=device, engine=engine, tile=tile, overlap=overlap, batch_size=batch_size)
+    res = dict(command=command, started=time.strftime('%Y-%m-%dT%H:%M:%S%z'), model=model_kind, machine=_machine(),
+               settings=dict(tile=tile, overlap=overlap, batch_size=batch_size, device=device, engine=engine, gdal_cache_mb=GDAL_CACHE_MB))
+    if options and not _gpu_present(): res['options'] = _run_child(dict(case='options', checkpoint=ck))['options']
     res['forward'] = fw = _run_child(dict(case='forward', n_batches=n_batches, **common))
     res['scenes'] = []
     for size in sizes:
@@ -643,11 +771,12 @@ def bench(out='outputs/bench/inference.json', sizes=(4096, 10980), tile=512, ove
             model_time_fraction=round(r['timings']['model_s'] / r['timings']['predict_s'], 3),
             overlap_factor=round(size*size / tile_px, 3), pipeline_efficiency=round(tile_px / r['timings']['predict_s'] / r['forward_same_process']['pixels_per_s'], 3),
             peak_rss_mb=r['peak_rss_mb'], **({'peak_cuda_mb': r['peak_cuda_mb']} if 'peak_cuda_mb' in r else {}),
-            n_tiles=r['n_tiles'], timings=r['timings'], cloud_pct=r['cloud_pct'], torch_threads=r['torch_threads']))
+            n_tiles=r['n_tiles'], timings=r['timings'], cloud_pct=r['cloud_pct'], engine=r['engine'], device=r['device'],
+            threads=r['threads'], modules=r['modules']))
         if not keep:
             for f in work.glob(f'*_{size}.*'): f.unlink()
     sc = res['scenes']
-    res['summary'] = dict(forward_pixels_per_s=fw['pixels_per_s'], forward_peak_rss_mb=fw['peak_rss_mb'],
+    res['summary'] = dict(engine=fw['engine'], device=fw['device'], forward_pixels_per_s=fw['pixels_per_s'], forward_peak_rss_mb=fw['peak_rss_mb'],
         ratio_vs_forward={str(s['size']): s['ratio_vs_forward'] for s in sc},
         ratio_vs_forward_same_process={str(s['size']): s['ratio_vs_forward_same_process'] for s in sc},
         overlap_factor={str(s['size']): s['overlap_factor'] for s in sc},
@@ -655,7 +784,7 @@ def bench(out='outputs/bench/inference.json', sizes=(4096, 10980), tile=512, ove
         model_time_fraction={str(s['size']): s['model_time_fraction'] for s in sc},
         peak_rss_mb={str(s['size']): s['peak_rss_mb'] for s in sc},
         rss_growth_mb=round(sc[-1]['peak_rss_mb'] - sc[0]['peak_rss_mb'], 1) if len(sc) > 1 else None,
-        goal_ratio_0_8_met=all(s['ratio_vs_forward'] >= 0.8 for s in sc))
+        goal_ratio_0_8_met=all(min(s['ratio_vs_forward'], s['ratio_vs_forward_same_process']) >= 0.8 for s in sc))
     res['machine']['loadavg_end'] = [round(v, 2) for v in os.getloadavg()]
     res['finished'] = time.strftime('%Y-%m-%dT%H:%M:%S%z')
     if not keep: shutil.rmtree(work, ignore_errors=True)
@@ -666,16 +795,198 @@ def _tmp_root() -> Path:
     "`outputs/tmp/` of the repository (git-ignored), for large temporary files."
     return repo_root()/'outputs'/'tmp'
 
+# %% ../nbs/04_inference.ipynb #c082a
+_CSMASK_SCRIPT = r'''
+import json, sys, time; t0 = time.perf_counter()
+from pathlib import Path
+import numpy as np, rasterio
+from ukis_csmask.mask import CSmask
+res, src, out = int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]); out.mkdir(parents=True, exist_ok=True)
+start_s, per = time.perf_counter() - t0, []
+for chip in sorted(p for p in src.iterdir() if p.is_dir() and not p.name.startswith(('.', '_'))):
+    t = time.perf_counter()
+    ds = [rasterio.open(chip/f'{b}.tif') for b in ('B02', 'B03', 'B04', 'B08')]
+    img, prof = np.stack([d.read(1) for d in ds], -1).astype(np.float32) / 10000, ds[0].profile
+    for d in ds: d.close()
+    h, w = img.shape[:2]; nod = (img == 0).all(-1)
+    if res == 30: img = np.ascontiguousarray(np.pad(img, ((0, -h % 3), (0, -w % 3), (0, 0)), mode='edge')[1::3, 1::3])
+    m = CSmask(img, band_order=['blue', 'green', 'red', 'nir'], product_level='l2a', nodata_value=0)
+    cls = m.csm[..., 0]
+    if res == 30: cls = np.repeat(np.repeat(cls, 3, 0), 3, 1)[:h, :w]
+    mask = np.where(nod, 255, cls == 1).astype(np.uint8)
+    prof.update(dtype='uint8', count=1, nodata=255, compress='deflate', tiled=True, blockxsize=256, blockysize=256)
+    with rasterio.open(out/f'{chip.name}.tif', 'w', **prof) as dst: dst.write(mask, 1)
+    per.append(time.perf_counter() - t)
+print('CSMASK ' + json.dumps(dict(start_s=start_s, per_chip_s=per)))
+'''
+
+def _chip_tools(checkpoint=None, peers=True) -> dict:
+    "Command lines (input folder, output folder -> argv) of the tools `bench_chips` compares."
+    exe = Path(sys.executable).parent/'cloud-nbdev'
+    ours = [str(exe)] if exe.exists() else [sys.executable, '-c', 'import sys; from cloud_nbdev.data import main; sys.exit(main())']
+    ck = ['--checkpoint', str(checkpoint)] if checkpoint else []
+    tools = {'cloud-nbdev predict': lambda s, o: [*ours, 'predict', str(s), str(o), '--quiet', *ck]}
+    if peers:
+        for r in (10, 30): tools[f'ukis-csmask {r} m'] = lambda s, o, r=r: [sys.executable, '-c', _CSMASK_SCRIPT, str(r), str(s), str(o)]
+    return tools
+
+# %% ../nbs/04_inference.ipynb #c082b
+def _timed(argv) -> tuple:
+    "Run a command; its wall time in seconds and its stdout (raises with its stderr if it fails)."
+    t0 = time.perf_counter()
+    p = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, 'TQDM_DISABLE': '1', 'PYTHONWARNINGS': 'ignore'})
+    if p.returncode: raise RuntimeError(f"{' '.join(argv[:3])}... failed: {p.stderr.strip()[-1500:]}")
+    return time.perf_counter() - t0, p.stdout
+
+def _per_chip_s(name, out_dir, stdout) -> list:
+    "Per-chip seconds as the tool reports them: the JSON summaries of `cloud-nbdev predict`, the ukis script's line."
+    if name == 'cloud-nbdev predict':
+        return [json.loads(f.read_text())['timings']['total_s'] for f in sorted(Path(out_dir).glob('[!_]*.json'))]
+    return json.loads(next(l for l in stdout.splitlines() if l.startswith('CSMASK '))[7:])['per_chip_s']
+
+def bench_chips(out='outputs/bench/speed.json', root=None, n_small=6, rounds=3, checkpoint=None, peers=True,
+                workdir=None, plot='outputs/bench/speed.png', command=None) -> dict:
+    "`cloud-nbdev predict` vs ukis-csmask at 10 m and 30 m on the same chips, each run a fresh process; writes `out` and `plot`."
+    chips = [p for p in list_inputs(root or sample_root()) if p.is_dir()]
+    if len(chips) <= n_small: raise ValueError(f"need more than {n_small} chip folders, found {len(chips)}")
+    work = Path(workdir or _tmp_root()/'bench_chips'); shutil.rmtree(work, ignore_errors=True)
+    sets = {'small': work/'small', 'all': work/'all'}
+    for name, sel in (('small', chips[:n_small]), ('all', chips)):
+        sets[name].mkdir(parents=True)
+        for c in sel: (sets[name]/c.name).symlink_to(c.resolve(), target_is_directory=True)
+    t0 = time.perf_counter(); onnx_export(checkpoint)                       # the one-off export, outside the timed runs
+    res = dict(command=command, started=time.strftime('%Y-%m-%dT%H:%M:%S%z'), machine=_machine(),
+               chips=dict(root=str(chips[0].parent), n_small=n_small, n_all=len(chips), small=[c.name for c in chips[:n_small]]),
+               model=str(_ckpt_dir(checkpoint)), export_build_s=round(time.perf_counter() - t0, 1), rounds=rounds, tools={})
+    tools, runs = _chip_tools(checkpoint, peers and _peer_installed()), {}
+    for r in range(rounds):
+        for name, argv in tools.items():
+            for s, src in sets.items():
+                o = work/'out'/f"{name.replace(' ', '_')}_{s}_{r}"
+                wall, stdout = _timed(argv(src, o))
+                runs.setdefault(name, {}).setdefault(s, []).append(dict(wall_s=round(wall, 3), per_chip_s=_per_chip_s(name, o, stdout)))
+    for name, rr in runs.items():
+        wall = {s: float(np.median([x['wall_s'] for x in v])) for s, v in rr.items()}
+        per = float((wall['all'] - wall['small']) / (len(chips) - n_small))
+        inproc = float(np.median([t for x in rr['all'] for t in x['per_chip_s']]))
+        res['tools'][name] = dict(s_per_chip=round(per, 3), wall_small_s=round(wall['small'], 2), wall_all_s=round(wall['all'], 2),
+                                  startup_s=round(wall['small'] - n_small * per, 2), s_per_chip_in_process=round(inproc, 3), runs=rr)
+    res['machine']['loadavg_end'] = [round(v, 2) for v in os.getloadavg()]
+    res['summary'] = _chips_summary(res)
+    if not workdir: shutil.rmtree(work, ignore_errors=True)
+    if out: _atomic_write(out, lambda t: Path(t).write_text(json.dumps(res, indent=1)))
+    if plot: plot_speed(res, plot)
+    return res
+
+def _peer_installed() -> bool:
+    "Whether ukis-csmask can be imported (checked without importing it)."
+    import importlib.util
+    return importlib.util.find_spec('ukis_csmask') is not None and importlib.util.find_spec('onnxruntime') is not None
+
+# %% ../nbs/04_inference.ipynb #c082c
+def _chips_summary(res) -> dict:
+    "s/chip, wall times and start-up of each tool, and how many times faster `cloud-nbdev predict` is than each peer."
+    t = res['tools']; ours = t['cloud-nbdev predict']; n = res['chips']['n_small']
+    s = {k: {name: v[k] for name, v in t.items()} for k in ('s_per_chip', 'wall_small_s', 'startup_s')}
+    for r in (10, 30):
+        if (p := t.get(f'ukis-csmask {r} m')) is None: continue
+        s[f'vs_ukis_{r}m'] = dict(per_chip=round(p['s_per_chip'] / ours['s_per_chip'], 2),
+                                  **{f'end_to_end_{n}_chips': round(p['wall_small_s'] / ours['wall_small_s'], 2)})
+    if 'vs_ukis_10m' in s and 'vs_ukis_30m' in s:
+        s['goals'] = {'per chip 3x faster than ukis-csmask 10 m': s['vs_ukis_10m']['per_chip'] >= 3,
+                      'per chip at least as fast as ukis-csmask 30 m': s['vs_ukis_30m']['per_chip'] >= 1,
+                      f'{n} chips end to end at least as fast as ukis-csmask 30 m': s['vs_ukis_30m'][f'end_to_end_{n}_chips'] >= 1}
+    return s
+
+def plot_speed(res, path=None):
+    "Bar chart of a `bench_chips` result: seconds per chip, and wall time for the small folder start-up included."
+    import matplotlib.pyplot as plt
+    t, n = res['tools'], res['chips']['n_small']
+    names = list(t); y = np.arange(len(names)); col = ['tab:blue' if k.startswith('cloud') else 'tab:gray' for k in names]
+    fig, axs = plt.subplots(1, 2, figsize=(8, 1.2 + 0.45 * len(names)), sharey=True)
+    for ax, key, title in ((axs[0], 's_per_chip', 's per 512x512 chip (start-up excluded)'),
+                           (axs[1], 'wall_small_s', f'{n} chips end to end, start-up included (s)')):
+        v = [t[k][key] for k in names]; ax.barh(y, v, color=col)
+        for yi, vi in zip(y, v): ax.text(vi, yi, f' {vi:.2f}', va='center', fontsize=8)
+        ax.set_title(title, fontsize=9); ax.set_xlim(0, max(v) * 1.25); ax.tick_params(labelsize=8)
+    axs[0].set_yticks(y); axs[0].set_yticklabels(names); axs[0].invert_yaxis()
+    fig.suptitle(f"Same chips, same machine ({res['machine']['cpus']} CPUs)", fontsize=9); fig.tight_layout()
+    if path: _atomic_write(path, lambda t: fig.savefig(t, dpi=90, format='png')); plt.close(fig)
+    return fig
+
 # %% ../nbs/04_inference.ipynb #c082
 def bench_cli(argv=None) -> int:
-    "`make bench` / `.ci/bench.sh`: run `bench` with options; prints the summary."
+    "`make bench` / `.ci/bench.sh`: `bench_chips` (peers side by side) and `bench` (options, forward, scenes); prints the summaries."
     p = argparse.ArgumentParser('cloud_nbdev inference benchmark', description=bench.__doc__)
-    p.add_argument('--out', default='outputs/bench/inference.json'); p.add_argument('--sizes', default='4096,10980')
-    p.add_argument('--tile', type=int, default=512); p.add_argument('--overlap', type=int, default=64)
-    p.add_argument('--batch-size', type=int, default=4); p.add_argument('--device'); p.add_argument('--checkpoint')
-    p.add_argument('--n-batches', type=int, default=5); p.add_argument('--keep', action='store_true')
+    a = p.add_argument
+    a('--out', default='outputs/bench/inference.json'); a('--sizes', default='4096,10980')
+    a('--tile', type=int, default=TILE); a('--overlap', type=int, default=OVERLAP); a('--batch-size', type=int, default=BATCH_SIZE)
+    a('--device'); a('--engine', choices=ENGINES, default='auto'); a('--checkpoint'); a('--n-batches', type=int, default=5)
+    a('--keep', action='store_true'); a('--no-options', action='store_true'); a('--no-scenes', action='store_true')
+    a('--chips-out', default='outputs/bench/speed.json', help="side-by-side result on the bundled chips ('' skips it)")
+    a('--rounds', type=int, default=3); a('--n-small', type=int, default=6); a('--no-peers', action='store_true')
     a = p.parse_args(argv)
     cmd = 'make bench' + (f" BENCH_ARGS='{' '.join(argv)}'" if argv else '')
-    r = bench(a.out, tuple(int(v) for v in a.sizes.split(',')), a.tile, a.overlap, a.batch_size, a.device, a.checkpoint,
-              a.n_batches, keep=a.keep, command=cmd)
-    print(json.dumps(r['summary'], indent=1)); return 0
+    if a.chips_out:
+        r = bench_chips(a.chips_out, n_small=a.n_small, rounds=a.rounds, checkpoint=a.checkpoint, peers=not a.no_peers,
+                        plot=str(Path(a.chips_out).with_suffix('.png')), command=cmd)
+        print(json.dumps(r['summary'], indent=1))
+    if not a.no_scenes:
+        r = bench(a.out, tuple(int(v) for v in a.sizes.split(',')), a.tile, a.overlap, a.batch_size, a.device, a.engine,
+                  a.checkpoint, a.n_batches, options=not a.no_options, keep=a.keep, command=cmd)
+        print(json.dumps(r['summary'], indent=1))
+    return 0
+
+# %% ../nbs/04_inference.ipynb #c088
+def speed_markdown(bench_dir=None) -> str:
+    "Markdown tables of the speed figures `make bench` wrote to `bench_dir` (default `outputs/bench/`), for the README."
+    d = Path(bench_dir or repo_root()/'outputs'/'bench'); out = []
+    if (f := d/'speed.json').exists():
+        s = json.loads(f.read_text()); t, n = s['tools'], s['chips']['n_small']; ours = t['cloud-nbdev predict']
+        out += [f"| {s['chips']['n_all']} bundled 512x512 chips | s per chip | {n} chips end to end | start-up | per chip vs `cloud-nbdev predict` |",
+                '|---|---:|---:|---:|---:|']
+        for name, v in t.items():
+            x = v['s_per_chip'] / ours['s_per_chip']
+            out.append(f"| {'`' + name + '`' if name.startswith('cloud') else name} | {v['s_per_chip']:.2f} | {v['wall_small_s']:.1f} s "
+                       f"| {v['startup_s']:.1f} s | {'1x' if v is ours else f'{x:.1f}x slower' if x >= 1 else f'{1/x:.1f}x faster'} |")
+        out.append(f"\n*{s['started'][:10]}, {s['machine']['cpus']} CPUs (load {s['machine']['loadavg_start'][0]:.1f} at the start); "
+                   f"median of {s['rounds']} interleaved rounds; `{s['command'] or 'bench_chips'}`.*")
+    if (f := d/'inference.json').exists():
+        b = json.loads(f.read_text()); st = b['settings']
+        out += ['', f"| full path (`predict_file`, engine {b['summary'].get('engine', 'torch')}, tile {st['tile']}, overlap {st['overlap']}) "
+                    "| vs raw forward | same process | overlap factor | pipeline efficiency | peak RSS |", '|---|---:|---:|---:|---:|---:|']
+        for sc in b['scenes']:
+            out.append(f"| {sc['size']}x{sc['size']} GeoTIFF | {sc['ratio_vs_forward']:.2f}x | {sc['ratio_vs_forward_same_process']:.2f}x "
+                       f"| {sc['overlap_factor']:.2f} | {sc['pipeline_efficiency']:.2f} | {sc['peak_rss_mb']:.0f} MB |")
+        if b.get('options'):
+            out += ['', '| CPU option | tile | batch | s per 512x512 | vs PyTorch |', '|---|---:|---:|---:|---:|']
+            out += [f"| {o['engine']}, {o['variant']} | {o['tile']} | {o['batch']} | {o['s_per_512']:.3f} | {o['speedup_vs_torch']:.2f}x |"
+                    for o in b['options']]
+    return '\n'.join(out) or '*No benchmark yet: run `make bench`.*'
+
+# %% ../nbs/04_inference.ipynb #c088d
+def gpu_markdown(path=None) -> str:
+    "The README's 'On a GPU' table from the JSON `.ci/gpu_check.sh` writes (default `outputs/gpu/gpu_check.json`)."
+    f = Path(path or repo_root()/'outputs'/'gpu'/'gpu_check.json')
+    if not f.exists(): return ("*Not measured yet: `bash .ci/gpu_wheels.sh` here, then `bash .ci/gpu_check.sh --wheels .whl` "
+                               "on the GPU machine, and commit its `gpu_check.json` to `outputs/gpu/`.*")
+    r = json.loads(f.read_text()); s = r['steps']; g = lambda k: s.get(k, {}); rows = []
+    env = g('env'); gpus = ', '.join(env.get('gpus') or []) or 'no GPU (dry run)'
+    rows.append(('machine', f"{gpus}; {env.get('cpus')} CPUs; torch {env.get('versions', {}).get('torch')}, CUDA {env.get('cuda')}"))
+    cc = g('cuda_cells').get('notebooks')
+    if cc: rows.append(('`#| cuda` cells', '; '.join(f"{n}: {sum(c['ok'] for c in v['cuda'])}/{len(v['cuda'])} passed" for n, v in cc.items())))
+    if (t := g('train')).get('loop'):
+        c = t['config']; rows.append((f"training, AMP + channels-last, batch {c['batch_size']} of {c['crop']}x{c['crop']}",
+                                      f"{t['loop']['imgs_per_s']:.0f} images/s in the project's loop, {t['bare_loop']['imgs_per_s']:.0f} in a bare loop ({t['loop_vs_bare']:.2f}x)"))
+    if (fw := g('forward')).get('bare_bf16_channels_last'):
+        b = fw['bare_bf16_channels_last']; rows.append((f"bare forward, {b['dtype']}, channels-last, batch {b['batch']}",
+                                                       f"{b['tiles_per_s']:.0f} tiles of {b['tile']}x{b['tile']} per s"))
+    for bs, p in g('predict').get('runs', {}).items():
+        if not p.get('ok'): rows.append((f"`cloud-nbdev predict`, batch {bs}", f"failed: {p.get('tail', '')[-200:]}")); continue
+        t = p['timings']; n = g('predict')['size']
+        rows.append((f"`cloud-nbdev predict` {n}x{n} GeoTIFF, batch {bs}",
+                     f"{p['wall_s']:.1f} s end to end (read {t['read_s']:.1f} s, model {t['model_s']:.1f} s, write {t['write_s']:.1f} s"
+                     + (f"; {p['ratio_vs_forward']:.2f}x of raw forward)" if 'ratio_vs_forward' in p else ')')))
+    tr = g('torchrun'); rows.append(('torchrun, 2 processes', tr.get('skipped') or ('passed' if tr.get('ok') else f"failed: {tr.get('error')}")))
+    head = f"*`bash .ci/gpu_check.sh` ({r['mode']} mode), {r['started'][:10]}, {r['total_s']:.0f} s in all; every step {'passed' if r.get('ok') else 'did NOT pass'}.*"
+    return '\n'.join([head, '', '| | |', '|---|---|', *[f"| {a} | {b} |" for a, b in rows]])

@@ -4,18 +4,15 @@
 
 # %% ../nbs/01_model.ipynb #c001
 from __future__ import annotations
-import copy, datetime, hashlib, json, os, subprocess, tempfile
+import copy, datetime, hashlib, json, os, subprocess, tempfile, warnings
 from pathlib import Path
-import numpy as np, torch, torch.nn as nn
-import segmentation_models_pytorch as smp
-from safetensors.torch import save_file, load_file
-from safetensors import SafetensorError
-from .data import BANDS, BAND_NAMES, DN_SCALE, repo_root, normalize, dihedral
+import numpy as np
+from .data import BANDS, BAND_NAMES, DN_SCALE, repo_root, normalize, dihedral, _is_tensor
 
 # %% auto #0
-__all__ = ['DEFAULT_ARCH', 'default_input_contract', 'default_device', 'WeightsUnavailableError', 'build_model', 'git_sha',
-           'make_card', 'save_checkpoint', 'CheckpointError', 'read_card', 'load_checkpoint', 'released_model_dir',
-           'resolve_checkpoint', 'check_contract', 'predict_proba', 'dihedral_inv']
+__all__ = ['DEFAULT_ARCH', 'ONNX_OPSET', 'default_input_contract', 'default_device', 'WeightsUnavailableError', 'build_model',
+           'git_sha', 'make_card', 'save_checkpoint', 'CheckpointError', 'read_card', 'load_checkpoint',
+           'released_model_dir', 'resolve_checkpoint', 'check_contract', 'predict_proba', 'dihedral_inv', 'export_onnx']
 
 # %% ../nbs/01_model.ipynb #c005
 DEFAULT_ARCH = dict(arch='Unet', encoder='resnet34', in_channels=4, classes=1)
@@ -27,6 +24,7 @@ def default_input_contract(norm=None) -> dict:
 
 def default_device(device=None) -> torch.device:
     "`device` if given, else CUDA when available, else CPU."
+    import torch
     return torch.device(device) if device else torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
 # %% ../nbs/01_model.ipynb #c008
@@ -35,6 +33,8 @@ class WeightsUnavailableError(RuntimeError):
 
 def _load_state(path) -> dict:
     "A state dict from a `.safetensors` file or a `torch.save` file (loaded with `weights_only=True`)."
+    import torch
+    from safetensors.torch import load_file
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path}: weights file not found")
     try:
@@ -47,6 +47,7 @@ def _load_state(path) -> dict:
 # %% ../nbs/01_model.ipynb #c009
 def _load_encoder_file(model, path):
     "Load a local ResNet state dict into the encoder, adapting a 3-channel first conv to the model's input channels."
+    import torch
     sd = {k.removeprefix('encoder.'): v for k, v in _load_state(path).items() if not k.startswith('fc.')}
     conv = model.encoder.conv1.weight
     w = sd.get('conv1.weight')
@@ -55,13 +56,14 @@ def _load_encoder_file(model, path):
         new = torch.empty_like(conv)                          # as smp does: repeat RGB filters, rescale
         for i in range(conv.shape[1]): new[:, i] = w[:, i % 3]
         sd['conv1.weight'] = new * 3 / conv.shape[1]
-    missing, unexpected = nn.Module.load_state_dict(model.encoder, sd, strict=False)   # smp overrides it without a return value
+    missing, unexpected = torch.nn.Module.load_state_dict(model.encoder, sd, strict=False)   # smp overrides it without a return value
     if missing: raise ValueError(f"{path}: not a {model.encoder.__class__.__name__} state dict, missing {missing[:3]}...")
     return model
 
 # %% ../nbs/01_model.ipynb #c010
-def build_model(arch=None, encoder_weights=None) -> nn.Module:
+def build_model(arch=None, encoder_weights=None) -> torch.nn.Module:
     "A smp model from an architecture dict (default: Unet/resnet34, 4 bands, 1 class); see above for `encoder_weights`."
+    import segmentation_models_pytorch as smp
     arch = {**DEFAULT_ARCH, **(arch or {})}
     cls = getattr(smp, arch['arch'])
     kw = dict(encoder_name=arch['encoder'], in_channels=arch['in_channels'], classes=arch['classes'])
@@ -106,6 +108,8 @@ def make_card(arch=None, contract=None, threshold=0.5, **extra) -> dict:
 
 def save_checkpoint(ckpt_dir, model, card, dtype='float32') -> Path:
     "Write `model.safetensors` and `model_card.json` into `ckpt_dir`, atomically; returns the folder."
+    import torch
+    from safetensors.torch import save_file
     d = Path(ckpt_dir); d.mkdir(parents=True, exist_ok=True)
     sd = {k: v.detach().to('cpu', getattr(torch, dtype) if v.is_floating_point() else v.dtype).contiguous()
           for k, v in model.state_dict().items()}
@@ -132,6 +136,8 @@ def read_card(ckpt_dir) -> dict:
 
 def load_checkpoint(ckpt_dir, device='cpu', verify=True):
     "Rebuild the model of a checkpoint folder (fp32, eval mode); returns (model, card)."
+    from safetensors.torch import load_file
+    from safetensors import SafetensorError
     d = Path(ckpt_dir)
     if d.is_file(): d = d.parent
     card = read_card(d); wf = d/card['weights']['file']
@@ -162,9 +168,9 @@ def check_contract(card, bands=BANDS):
         raise CheckpointError(f"checkpoint expects bands {card['input']['bands']}, data provides {list(bands)}")
 
 # %% ../nbs/01_model.ipynb #c027
-@torch.no_grad()
 def predict_proba(model, image, card, device=None, amp=True, tta=False) -> torch.Tensor:
     "Cloud probability (B, H, W) float32 for reflectance `image` (B, 4, H, W) or (4, H, W), following the card's contract."
+    import torch
     x = torch.as_tensor(np.asarray(image) if not torch.is_tensor(image) else image).float()
     single = x.ndim == 3; x = x[None] if single else x
     dev = next(model.parameters()).device if device is None else torch.device(device)
@@ -172,7 +178,7 @@ def predict_proba(model, image, card, device=None, amp=True, tta=False) -> torch
     h, w = x.shape[-2:]; ph, pw = (-h) % 32, (-w) % 32
     if ph or pw: x = torch.nn.functional.pad(x, (0, pw, 0, ph), mode='reflect' if min(h, w) > max(ph, pw) else 'replicate')
     def run(v):
-        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp and dev.type == 'cuda'):
+        with torch.no_grad(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp and dev.type == 'cuda'):
             return torch.sigmoid(model(v).float())
     if tta: p = sum(dihedral_inv(run(dihedral(x, k)), k) for k in range(8)) / 8
     else: p = run(x)
@@ -180,6 +186,27 @@ def predict_proba(model, image, card, device=None, amp=True, tta=False) -> torch
     return p[0] if single else p
 
 def dihedral_inv(x, k):
-    "Undo `dihedral(x, k)`."
-    x = torch.rot90(x, -(k % 4), (-2, -1))
+    "Undo `dihedral(x, k)` (a tensor or an array)."
+    if not _is_tensor(x): x = np.rot90(x, -(k % 4), (-2, -1)); return x[..., ::-1] if k >= 4 else x
+    x = x.rot90(-(k % 4), (-2, -1))
     return x.flip(-1) if k >= 4 else x
+
+# %% ../nbs/01_model.ipynb #c028b
+ONNX_OPSET = 17
+
+def export_onnx(model, card, path, opset=ONNX_OPSET) -> Path:
+    "Write `model` as an ONNX graph from reflectance (B, 4, H, W) to cloud probability (B, H, W), the card's normalization folded in."
+    import torch
+    norm, was_training = card['input']['norm'], model.training
+    class Graph(torch.nn.Module):
+        def __init__(self): super().__init__(); self.model = model
+        def forward(self, x): return torch.sigmoid(self.model(normalize(x, norm)))[:, 0]
+    x = torch.zeros(1, card['arch']['in_channels'], 64, 64, device=next(model.parameters()).device)
+    axes = {'reflectance': {0: 'batch', 2: 'height', 3: 'width'}, 'proba': {0: 'batch', 1: 'height', 2: 'width'}}
+    def write(tmp):
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter('ignore')                     # the exporter's deprecation and tracer warnings
+            torch.onnx.export(Graph().eval(), (x,), tmp, input_names=['reflectance'], output_names=['proba'],
+                              dynamic_axes=axes, opset_version=opset, dynamo=False)
+    try: return _atomic_write(path, write)
+    finally: model.train(was_training)
