@@ -107,7 +107,7 @@ def _():
     for p, cs in nbs.items():
         for c in cs: compile(c, p.name, 'exec')                            # they parse, at least
     if GPU:
-        res = {p.name: run_cells(p) for p in nbs}
+        res = {p.name: run_cells(p) for p in nbs}; torch.cuda.empty_cache()
         return dict(notebooks=res, ok=bool(res) and all(r['ok'] for r in res.values()))
     demo = WORK/'demo.ipynb'                                           # the dry run: the runner itself, on a small notebook
     code = lambda s: dict(cell_type='code', source=s, metadata={}, outputs=[], execution_count=None)
@@ -124,9 +124,10 @@ def _():
 def _():
     from cloud_nbdev.training import load_config, train, CloudLoss, make_optimizer
     from cloud_nbdev.model import build_model
-    if GPU: cfg = dict(load_config(ROOT/'configs'/'gpu_full.yaml'), data_root=None, val_locations=None, steps_per_epoch=40, epochs=2,
-                       compile=False, patience=0, warmup_steps=10)
-    if GPU and not (ROOT/'data'/'sample'/'train_features').is_dir(): cfg.update(synthetic=48, synthetic_size=512)   # slim checkout
+    if GPU:                                # configs/gpu_full.yaml's settings (AMP, channels-last, batch 16 of 512, workers...)
+        cfg = dict(load_config(ROOT/'configs'/'gpu_full.yaml'), data_root=None, val_locations=None, steps_per_epoch=40, epochs=2,
+                   compile=False, patience=0, warmup_steps=10)
+        if not (ROOT/'data'/'sample'/'train_features').is_dir(): cfg.update(synthetic=48, synthetic_size=512)   # slim checkout
     else: cfg = dict(synthetic=6, synthetic_size=64, val_locations=None, encoder='tu-mobilenetv3_small_050', crop=32, batch_size=4,
                      steps_per_epoch=3, epochs=2, device='cpu', workers=0, ema=0.0, warmup_steps=1)
     cfg.update(outputs=str(WORK/'runs'), run_name='gpu_check')
