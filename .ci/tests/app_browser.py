@@ -15,15 +15,7 @@ import argparse, json, os, re, shutil, signal, socket, statistics, subprocess, s
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = '/usr/bin/chromium'
-CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-                 '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic']
-failures = []
-
-def check(ok, what):
-    print(('PASS  ' if ok else 'FAIL  ') + what, flush=True)
-    if not ok: failures.append(what)
-    return ok
+from browser import CHROMIUM, CHROMIUM_ARGS, check, failures
 
 def free_port():
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]

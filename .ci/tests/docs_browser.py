@@ -16,15 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT/'.ci'))
 from docs_site import sidebar, page_name
-CHROMIUM = '/usr/bin/chromium'
-CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-                 '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic']
-failures = []
-
-def check(ok, what):
-    print(('PASS  ' if ok else 'FAIL  ') + what, flush=True)
-    if not ok: failures.append(what)
-    return ok
+from browser import CHROMIUM, CHROMIUM_ARGS, check, failures
 
 def serve(site):
     class Quiet(http.server.SimpleHTTPRequestHandler):
