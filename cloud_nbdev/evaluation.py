@@ -499,8 +499,8 @@ def _jsonable(o):
     return o
 
 def _write_text(path, text):
-    "Write a text file atomically, readable by others (like a file written in place)."
-    _atomic_write(path, lambda t: (Path(t).write_text(text), os.chmod(t, 0o644)))
+    "Write a text file atomically."
+    _atomic_write(path, lambda t: Path(t).write_text(text))
 
 def _write_json(path, obj): _write_text(path, json.dumps(_jsonable(obj), indent=1))
 
@@ -546,7 +546,7 @@ def _probs_for(root, ev, chip_ids, predict, meta):
 def _save(fig, path, dpi=90):
     "Save `fig` as a PNG atomically (readable by others), close it, and return the file name."
     import matplotlib.pyplot as plt
-    _atomic_write(path, lambda t: (fig.savefig(t, dpi=dpi, format='png'), os.chmod(t, 0o644))); plt.close(fig)
+    _atomic_write(path, lambda t: fig.savefig(t, dpi=dpi, format='png')); plt.close(fig)
     return Path(path).name
 
 def _results_note(ev, source, ckpt, card, notes, asum, best_t, stored=False):

@@ -18,7 +18,7 @@ from . import __version__
 from .data import BANDS, DN_SCALE, Chip, ChipError, _open_raster, nodata_mask, repo_root, sample_root, dihedral
 from .model import (CheckpointError, resolve_checkpoint, read_card, load_checkpoint, check_contract, predict_proba,
                                default_device, build_model, make_card, save_checkpoint, export_onnx, dihedral_inv,
-                               ONNX_OPSET, _atomic_write, _sha256)
+                               ONNX_OPSET, _atomic_write, _publish, _sha256)
 
 # %% auto #0
 __all__ = ['DEFAULT_BAND_MAP', 'RASTER_SUFFIXES', 'SCALES', 'TILE', 'OVERLAP', 'ENGINES', 'MASK_NODATA', 'GDAL_CACHE_MB',
@@ -283,7 +283,7 @@ class _Runner:
 
 class TorchRunner(_Runner):
     "The PyTorch model of a checkpoint as a runner, on the CPU or a GPU."
-    engine, batch_size = 'torch', 4                  # PyTorch's CPU convolutions gain from batches (see the benchmark)
+    engine, batch_size = 'torch', 4                  # batches pay on a GPU (on a CPU see "Choosing the defaults")
     def __init__(self, model, card, source=None): self.model, self.card, self.source = model, card, source
     @property
     def device(self) -> str: return str(next(self.model.parameters()).device)
@@ -503,7 +503,7 @@ def commit(self:_BlockWriter):
     "Write the remaining rows, close and rename the temporary files onto their final names."
     if self.n: self._write(self.n)
     for ds in self.ds.values(): ds.close()
-    for k, p in self.final.items(): os.replace(self.tmp[k], p)
+    for k, p in self.final.items(): _publish(self.tmp[k], p)
     self.tmp = {}
 
 @patch

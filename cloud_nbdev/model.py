@@ -78,11 +78,19 @@ def build_model(arch=None, encoder_weights=None) -> torch.nn.Module:
     return _load_encoder_file(cls(encoder_weights=None, **kw), encoder_weights)
 
 # %% ../nbs/01_model.ipynb #c017
+def _file_mode() -> int:
+    "The mode a new file gets under the process's umask (0o644 under the usual 022), read without changing it for good."
+    m = os.umask(0o022); os.umask(m); return 0o666 & ~m
+
+def _publish(tmp, path):
+    "Rename a finished temporary file onto `path`, with the mode a file written in place would have (mkstemp's is 0o600)."
+    os.chmod(tmp, _file_mode()); os.replace(tmp, path)
+
 def _atomic_write(path, write):
     "Call `write(tmp_path)` then rename the temporary file onto `path`."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
-    try: write(tmp); os.replace(tmp, path)
+    try: write(tmp); _publish(tmp, path)
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
     return path
