@@ -435,14 +435,18 @@ def plot_audit(root, audit, ev, k=6):
 # %% ../nbs/03_evaluation.ipynb #c053
 PEER_NAMES = {10: 'ukis-csmask 4b-L2A (10 m)', 30: 'ukis-csmask 4b-L2A (30 m)'}
 
-def reference_predictors(root, train_ids, peers=True, threads=None) -> tuple:
-    "Baselines (brightness fitted on `train_ids`) and, if installed, ukis-csmask at 10 and 30 m; returns (predictors, notes)."
+def reference_predictors(root, train_ids, peers=True, threads=None, meta=None) -> tuple:
+    "Baselines (brightness fitted on the chips of `train_ids` with trusted labels) and, if installed, ukis-csmask at 10 and 30 m; returns (predictors, notes)."
     preds, notes = {'all clear': (constant_predictor(0), 0.5), 'all cloud': (constant_predictor(1), 0.5)}, []
-    if train_ids:
-        bl = fit_brightness(root, train_ids)
+    meta = read_metadata(root, check=False) if meta is None else meta
+    bad = set(meta.chip_id[meta.bad_label]) if 'bad_label' in meta else set()
+    fit = [c for c in train_ids if c not in bad]          # a rule fitted to known-bad labels learns their errors
+    if fit:
+        bl = fit_brightness(root, fit)
         preds[f'brightness ({bl.feature} > {bl.threshold:g})'] = (bl, 0.5)
-        notes.append(f"brightness rule fitted on {len(train_ids)} training chips: {bl.feature} reflectance > {bl.threshold:g}")
-    else: notes.append("no training chips given: brightness baseline skipped")
+        left = f" ({len(train_ids) - len(fit)} with published bad labels left out)" if len(fit) < len(train_ids) else ''
+        notes.append(f"brightness rule fitted on {len(fit)} training chips with trusted labels{left}: {bl.feature} reflectance > {bl.threshold:g}")
+    else: notes.append("no training chips with trusted labels given: brightness baseline skipped")
     if peers:
         try:
             for r in (10, 30): preds[PEER_NAMES[r]] = (CSmaskPeer(r, threads), 0.5)
@@ -550,12 +554,18 @@ def _save(fig, path, dpi=90):
     return Path(path).name
 
 def _results_note(ev, source, ckpt, card, notes, asum, best_t, stored=False):
+    "The notes under the results table; they say so when the model's threshold was chosen on the very chips it is scored on."
+    from_card, sel = ev.threshold == card.get('threshold'), card.get('threshold_selection') or {}
+    tuned = sorted(set(sel.get('chips') or []) & set(ev.per_chip.chip_id)) if from_card else []
     locs = ', '.join(f"{k} {v}" for k, v in ev.per_chip.location.value_counts().items())
     s = [f"Pooled over {ev.n_pixels:,} valid pixels of {len(ev.per_chip)} chips ({locs}; chips from {source}); "
          f"{int(ev.per_chip.n_nodata.sum()):,} nodata pixels left out. IoU = total intersection / total union (the DrivenData metric).",
-         f"Model: `{ckpt}` (run {card.get('run_id', 'unknown')}), threshold {ev.threshold:g} from its card"
+         f"Model: `{ckpt}` (run {card.get('run_id', 'unknown')}), threshold {ev.threshold:g} "
+         + ('from its card' if from_card else 'as given')
          + (f"; the best threshold on these chips is {best_t:g}" + (" (now stored in its card)" if stored else '') if best_t is not None else '') + '.',
          *[n[0].upper() + n[1:] + '.' for n in notes]]
+    if tuned: s.insert(2, f"**Optimistic**: the card's threshold was chosen on {len(tuned)} of these chips ({sel.get('at', '')[:10]}). "
+                          "For an unbiased figure, evaluate at the threshold the model was trained with, or on other chips.")
     if asum: s.append(f"Label audit over all {asum['n_chips']} chips: {asum['flagged_in_top10']} of the {asum['n_flagged']} chips on the "
                       f"published bad-label list are in its top 10 (chance: {asum['chance_top10']}), ROC AUC {asum['auc']:.2f}.")
     s.append("For reference only, not comparable (other chips, other tests): the seed project claimed val IoU 0.78, F1 0.87, "
