@@ -38,6 +38,12 @@ def sample_root() -> Path:
     "The bundled real chips, `data/sample/` in the repository."
     return repo_root()/'data'/'sample'
 
+def _rel(p) -> str:
+    "`p` relative to the repository root when inside it (portable in model cards and committed JSON), else absolute."
+    p = Path(p).resolve()
+    try: return str(p.relative_to(repo_root().resolve()))
+    except ValueError: return str(p)
+
 # %% ../nbs/00_data.ipynb #c008
 class ChipError(ValueError):
     "A chip, band or label file that cannot be used; the message names the file and the problem."

@@ -24,8 +24,8 @@ __all__ = ['METRICS', 'COUNTS', 'THRESHOLDS', 'BRIGHTNESS_FEATURES', 'ERROR_COLO
            'calibration_hist', 'sweep_table', 'choose_threshold', 'check_data', 'Evaluation', 'evaluate_chips',
            'constant_predictor', 'BrightnessBaseline', 'fit_brightness', 'PeerUnavailableError', 'peers_available',
            'CSmaskPeer', 'model_predictor', 'error_map', 'best_worst', 'plot_chips', 'plot_confusion',
-           'expected_calibration_error', 'plot_reliability', 'plot_sweep', 'store_threshold', 'label_audit',
-           'audit_summary', 'plot_audit', 'reference_predictors', 'comparison_table', 'plot_comparison',
+           'expected_calibration_error', 'plot_reliability', 'plot_sweep', 'store_threshold', 'threshold_chosen_on',
+           'label_audit', 'audit_summary', 'plot_audit', 'reference_predictors', 'comparison_table', 'plot_comparison',
            'results_markdown', 'resolve_split', 'evaluate', 'evaluate_cli', 'loco_folds', 'cv_table', 'cv_markdown',
            'plot_cv', 'fold_sweeps', 'oof_threshold', 'rescore', 'read_cv', 'renest_cv', 'cross_validate', 'cv_cli',
            'cv_summary', 'cv_brief']
@@ -399,6 +399,10 @@ def store_threshold(ckpt_dir, threshold, **evidence) -> dict:
     _atomic_write(d/'model_card.json', lambda t: Path(t).write_text(json.dumps(card, indent=1)))
     return card
 
+def threshold_chosen_on(card, chip_ids) -> list:
+    "The chips of `chip_ids` on which the card's threshold was chosen (`store_threshold`): scored on them, the model is flattered."
+    return sorted(set((card.get('threshold_selection') or {}).get('chips') or []) & set(chip_ids))
+
 # %% ../nbs/03_evaluation.ipynb #c049
 def label_audit(ev,          # an `Evaluation` of the chips to audit
                 conf=0.8,    # a pixel is a confident contradiction when p > conf on a clear label or p <= 1-conf on cloud
@@ -556,7 +560,7 @@ def _save(fig, path, dpi=90):
 def _results_note(ev, source, ckpt, card, notes, asum, best_t, stored=False):
     "The notes under the results table; they say so when the model's threshold was chosen on the very chips it is scored on."
     from_card, sel = ev.threshold == card.get('threshold'), card.get('threshold_selection') or {}
-    tuned = sorted(set(sel.get('chips') or []) & set(ev.per_chip.chip_id)) if from_card else []
+    tuned = threshold_chosen_on(card, ev.per_chip.chip_id) if from_card else []
     locs = ', '.join(f"{k} {v}" for k, v in ev.per_chip.location.value_counts().items())
     s = [f"Pooled over {ev.n_pixels:,} valid pixels of {len(ev.per_chip)} chips ({locs}; chips from {source}); "
          f"{int(ev.per_chip.n_nodata.sum()):,} nodata pixels left out. IoU = total intersection / total union (the DrivenData metric).",
@@ -597,7 +601,7 @@ def evaluate(root,                   # labelled data root in the DrivenData layo
         preds['model + TTA' if not tta else 'model'] = (model_predictor(model, card, tta=not tta), thr)
         preds = {k: preds[k] for k in ('model', 'model + TTA')}
         train = [c for c in resolve_split(meta, card, 'train')[0] if c not in set(ids)]
-        ref, n = reference_predictors(root, train, peers=peers); preds.update(ref); notes += n
+        ref, n = reference_predictors(root, train, peers=peers, meta=meta); preds.update(ref); notes += n
     evs = evaluate_chips(root, ids, preds, meta=meta, keep_probs=len(ids) <= 64, progress=progress)
     ev = evs[name]; sw = ev.sweep()
     best_t = choose_threshold(sw) if sw.iou.notna().any() else None
@@ -831,7 +835,7 @@ def cross_validate(config,            # training recipe: a YAML file or a config
         if tune_threshold:                                    # chosen on the fold's own training chips, never on its test chips
             t = choose_threshold(evaluate_chips(root, f['train'], {'m': preds['model']}, meta=meta, progress=False)['m'].sweep())
             preds['model, threshold tuned on train'] = (preds['model'][0], t); tuned[loc] = t
-        ref, n = reference_predictors(root, f['train'], peers=peers); ref.pop('all clear')
+        ref, n = reference_predictors(root, f['train'], peers=peers, meta=meta); ref.pop('all clear')
         preds.update({('brightness (refit per fold)' if k.startswith('brightness') else k): v for k, v in ref.items()})
         if peers and PEER_NAMES[10] in ref: preds[TEACHER_SOFT] = (TeacherCache(10, cfg['teacher_cache']), 0.5)
         notes += [f"fold {loc}: {x}" for x in n]

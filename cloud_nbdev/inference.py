@@ -15,7 +15,7 @@ from rasterio.errors import RasterioIOError, NotGeoreferencedWarning
 from tqdm.auto import tqdm
 from fastcore.basics import patch
 from . import __version__
-from .data import BANDS, DN_SCALE, Chip, ChipError, _open_raster, nodata_mask, repo_root, sample_root, dihedral
+from .data import BANDS, DN_SCALE, Chip, ChipError, _open_raster, nodata_mask, repo_root, sample_root, dihedral, _rel
 from .model import (CheckpointError, resolve_checkpoint, read_card, load_checkpoint, check_contract, predict_proba,
                                default_device, build_model, make_card, save_checkpoint, export_onnx, dihedral_inv,
                                ONNX_OPSET, _atomic_write, _publish, _sha256)
@@ -880,12 +880,6 @@ def _per_chip_s(name, out_dir, stdout) -> list:
         return [json.loads(f.read_text())['timings']['total_s'] for f in sorted(Path(out_dir).glob('[!_]*.json'))]
     return json.loads(next(l for l in stdout.splitlines() if l.startswith('CSMASK '))[7:])['per_chip_s']
 
-def _shown(p) -> str:
-    "A path for a committed JSON: relative to the repository when inside it (no user's home or checkout in the file)."
-    p = Path(p).resolve()
-    try: return str(p.relative_to(repo_root().resolve()))
-    except ValueError: return str(p)
-
 def bench_chips(out='outputs/bench/speed.json', root=None, n_small=6, rounds=4, checkpoint=None, peers=True,
                 workdir=None, plot='outputs/bench/speed.png', command=None) -> dict:
     "`cloud-nbdev predict` vs ukis-csmask at 10 m and 30 m on the same chips, each run a fresh process; writes `out` and `plot`."
@@ -898,8 +892,8 @@ def bench_chips(out='outputs/bench/speed.json', root=None, n_small=6, rounds=4, 
         for c in sel: (sets[name]/c.name).symlink_to(c.resolve(), target_is_directory=True)
     t0 = time.perf_counter(); onnx_export(checkpoint)                       # the one-off export, outside the timed runs
     res = dict(command=command, started=time.strftime('%Y-%m-%dT%H:%M:%S%z'), machine=_machine(),
-               chips=dict(root=_shown(chips[0].parent), n_small=n_small, n_all=len(chips), small=[c.name for c in chips[:n_small]]),
-               model=_shown(_ckpt_dir(checkpoint)), export_build_s=round(time.perf_counter() - t0, 1), rounds=rounds, tools={})
+               chips=dict(root=_rel(chips[0].parent), n_small=n_small, n_all=len(chips), small=[c.name for c in chips[:n_small]]),
+               model=_rel(_ckpt_dir(checkpoint)), export_build_s=round(time.perf_counter() - t0, 1), rounds=rounds, tools={})
     tools, runs = _chip_tools(checkpoint, peers and _peer_installed()), {}
     for r in range(rounds):
         for name, argv in (list(tools.items()) if r % 2 == 0 else list(tools.items())[::-1]):     # alternate the order

@@ -12,7 +12,7 @@ import segmentation_models_pytorch as smp
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm.auto import tqdm
 from .data import (IGNORE_INDEX, CloudChipDataset, band_stats, load_chip, make_synthetic_root, read_label,
-                              read_metadata, repo_root, sample_root, split_chips)
+                              read_metadata, repo_root, sample_root, split_chips, _rel)
 from .model import (_atomic_write, _sha256, build_model, default_device, default_input_contract, git_sha, load_checkpoint,
                                make_card, predict_proba, read_card, released_model_dir, save_checkpoint)
 from .inference import write_geotiff
@@ -88,12 +88,6 @@ def recipe_hash(cfg) -> str:
 # %% ../nbs/02_training.ipynb #c012
 def _abs(p) -> Path:
     p = Path(p); return p if p.is_absolute() else repo_root()/p
-
-def _rel(p) -> str:
-    "`p` relative to the repository root when inside it (portable in model cards), else absolute."
-    p = Path(p).resolve()
-    try: return str(p.relative_to(repo_root().resolve()))
-    except ValueError: return str(p)
 
 def run_dir(cfg) -> Path: return _abs(cfg['outputs'])/cfg['run_name']
 
