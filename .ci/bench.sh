@@ -9,4 +9,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False MPLBACKEND=Agg
-.venv/bin/python -c 'import sys; from cloud_nbdev.inference import bench_cli; sys.exit(bench_cli(sys.argv[1:]))' ${BENCH_ARGS:-}
+.venv/bin/cloud-nbdev bench ${BENCH_ARGS:-}

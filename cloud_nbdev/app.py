@@ -12,23 +12,23 @@ from PIL import Image
 import gradio as gr
 from fastcore.basics import patch
 from .data import BANDS, Chip, ChipError, IGNORE_INDEX, sample_root, load_chip, read_label, true_color, false_color, overlay
-from .model import CheckpointError, resolve_checkpoint, _atomic_write
-from .inference import load_scene, load_model, predict_array, proba_to_mask, write_geotiff, MASK_NODATA
+from .data import atomic_write, write_geotiff
+from .model import CheckpointError, resolve_checkpoint
+from .inference import DEFAULT_BAND_MAP, load_scene, load_model, predict_array, proba_to_mask, MASK_NODATA
 
 # %% auto #0
-__all__ = ['MAX_UPLOAD_MB', 'MAX_MEGAPIXELS', 'RGB_SUFFIXES', 'TIFF_SUFFIXES', 'CHIP_BANDS', 'BAND_MAP_CHOICES', 'WHAT_TO_UPLOAD',
-           'FILE_MAGIC', 'NO_MODEL_HELP', 'DISPLAY_PX', 'APP_CSS', 'UploadError', 'band_of', 'classify_upload',
-           'extract_chip_zip', 'check_tiff', 'read_upload', 'Predictor', 'Result', 'to_uint8', 'heatmap',
-           'mask_picture', 'save_png', 'make_result', 'mask_stats', 'render', 'stats_markdown', 'example_table',
-           'example_caption', 'thumbnail', 'card_markdown', 'AppContext', 'ui_errors', 'predict_upload',
-           'predict_example', 'result_outputs', 'threshold_outputs', 'CloudApp', 'build_app', 'launch_app', 'app_cli']
+__all__ = ['MAX_UPLOAD_MB', 'MAX_MEGAPIXELS', 'RGB_SUFFIXES', 'TIFF_SUFFIXES', 'BAND_MAP_CHOICES', 'WHAT_TO_UPLOAD', 'FILE_MAGIC',
+           'NO_MODEL_HELP', 'DISPLAY_PX', 'APP_CSS', 'UploadError', 'band_of', 'classify_upload', 'extract_chip_zip',
+           'check_tiff', 'read_upload', 'Predictor', 'Result', 'to_uint8', 'heatmap', 'mask_picture', 'save_png',
+           'make_result', 'mask_stats', 'render', 'stats_markdown', 'example_table', 'example_caption', 'thumbnail',
+           'card_markdown', 'AppContext', 'ui_errors', 'predict_upload', 'predict_example', 'result_outputs',
+           'threshold_outputs', 'CloudApp', 'build_app', 'launch_app', 'app_cli']
 
 # %% ../nbs/05_app.ipynb #c006
 MAX_UPLOAD_MB = 512     # per file; gradio refuses bigger uploads before they reach the app
 MAX_MEGAPIXELS = 50     # about 7000 x 7000 px; whole 10980 x 10980 tiles go to `cloud-nbdev predict`
 RGB_SUFFIXES = ('.png', '.jpg', '.jpeg', '.webp', '.bmp', '.gif', '.heic')
 TIFF_SUFFIXES = ('.tif', '.tiff')
-CHIP_BANDS = ('B02', 'B03', 'B04', 'B08')   # the band files of a DrivenData chip folder
 BAND_MAP_CHOICES = [('B02, B03, B04, B08: blue, green, red, NIR (Sentinel-2 order)', 'B02,B03,B04,B08'),
                     ('B04, B03, B02, B08: red, green, blue, NIR', 'B04,B03,B02,B08'),
                     ('B01 ... B12: a 12-band L2A stack', 'B01,B02,B03,B04,B05,B06,B07,B08,B8A,B09,B11,B12')]
@@ -54,7 +54,7 @@ def _order_bands(paths) -> list:
         if b is None: raise UploadError(f"{p.name}: cannot tell which band this is; name the files B02.tif, B03.tif, B04.tif, B08.tif.")
         if b in bands: raise UploadError(f"{bands[b].name} and {p.name} are both {b}; upload one file each of B02, B03, B04, B08.")
         bands[b] = p
-    return [bands[b] for b in CHIP_BANDS]
+    return [bands[b] for b in DEFAULT_BAND_MAP]
 
 # %% ../nbs/05_app.ipynb #c008
 def classify_upload(paths, max_mb=MAX_UPLOAD_MB) -> tuple:
@@ -87,7 +87,7 @@ def extract_chip_zip(path, dest, max_mb=MAX_UPLOAD_MB) -> Path:
                 if '__MACOSX' in parts or parts[-1].startswith('._') or (b := band_of(parts[-1])) is None: continue
                 if b in found: raise UploadError(f"{path.name}: holds more than one {b} file ({found[b].filename}, {m.filename}); zip one chip folder.")
                 found[b] = m
-            if missing := [b for b in CHIP_BANDS if b not in found]:
+            if missing := [b for b in DEFAULT_BAND_MAP if b not in found]:
                 raise UploadError(f"{path.name}: no {', '.join(missing)} band file in the zip. " + WHAT_TO_UPLOAD)
             if (total := sum(m.file_size for m in found.values())) > max_mb * 2**20:
                 raise UploadError(f"{path.name}: the band files unpack to {total/2**20:,.0f} MB, over the limit of {max_mb} MB.")
@@ -130,7 +130,7 @@ def read_upload(paths, band_map=None, workdir=None, max_mb=MAX_UPLOAD_MB, max_me
     unzip = Path(tempfile.mkdtemp(dir=workdir, prefix='unzip_')) if kind == 'zip' else None
     try:
         src = extract_chip_zip(files[0], unzip, max_mb) if kind == 'zip' else files if kind == 'bands' else files[0]
-        tifs = [unzip/f'{b}.tif' for b in CHIP_BANDS] if kind == 'zip' else files
+        tifs = [unzip/f'{b}.tif' for b in DEFAULT_BAND_MAP] if kind == 'zip' else files
         for f in tifs: check_tiff(f, f"{files[0].name}/{f.name}" if kind == 'zip' else f.name)
         first = tifs[0]
         if (n := _scene_pixels(first)) and n > max_megapixels * 1e6:
@@ -213,7 +213,7 @@ def mask_picture(mask) -> np.ndarray:
 
 def save_png(path, img) -> Path:
     "Write an (h, w, 3) uint8 picture as a PNG (fast compression), atomically."
-    return _atomic_write(path, lambda t: Image.fromarray(img).save(t, format='PNG', compress_level=1))
+    return atomic_write(path, lambda t: Image.fromarray(img).save(t, format='PNG', compress_level=1))
 
 # %% ../nbs/05_app.ipynb #c029
 def make_result(chip, prob, workdir, seconds=0.0, label=None, note='') -> Result:

@@ -4,22 +4,23 @@
 
 # %% ../nbs/00_data.ipynb #c001
 from __future__ import annotations
-import argparse, csv, hashlib, importlib, json, os, random, sys, tempfile, time, urllib.request, urllib.error, warnings
+import argparse, csv, hashlib, json, os, random, shutil, sys, tempfile, time, urllib.request, urllib.error, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, rasterio
-from rasterio.errors import RasterioIOError
+from rasterio.errors import RasterioIOError, NotGeoreferencedWarning
 from tqdm.auto import tqdm
 from fastcore.basics import patch
 from . import __version__
 
 # %% auto #0
-__all__ = ['BANDS', 'BAND_NAMES', 'DN_SCALE', 'IGNORE_INDEX', 'SOURCE_COOP_URL', 'SUBCOMMANDS', 'repo_root', 'sample_root',
-           'ChipError', 'read_band', 'Chip', 'load_chip', 'read_chip', 'nodata_mask', 'read_label', 'verify_manifest',
-           'write_chip', 'synthetic_chip', 'make_synthetic_root', 'bad_label_ids', 'read_metadata', 'split_chips',
-           'band_stats', 'normalize', 'dihedral', 'CloudChipDataset', 'make_loaders', 'true_color', 'false_color',
-           'overlay', 'plot_gallery', 'cloud_fraction_table', 'plot_cloud_fraction', 'plot_band_histograms',
-           'data_report', 'download_chips', 'main', 'data_report_cli', 'download_cli']
+__all__ = ['BANDS', 'BAND_NAMES', 'DN_SCALE', 'IGNORE_INDEX', 'SOURCE_COOP_URL', 'repo_root', 'sample_root', 'repo_path',
+           'repo_relative', 'ChipError', 'read_band', 'Chip', 'load_chip', 'read_chip', 'nodata_mask', 'read_label',
+           'verify_manifest', 'write_chip', 'synthetic_chip', 'make_synthetic_root', 'bad_label_ids', 'read_metadata',
+           'split_chips', 'band_stats', 'normalize', 'dihedral', 'CloudChipDataset', 'make_loaders', 'true_color',
+           'false_color', 'overlay', 'plot_gallery', 'cloud_fraction_table', 'plot_cloud_fraction',
+           'plot_band_histograms', 'data_report', 'download_chips', 'atomic_write', 'tmp_dir', 'swap_dir',
+           'recover_dir', 'write_geotiff', 'data_report_cli', 'download_cli']
 
 # %% ../nbs/00_data.ipynb #c005
 BANDS = ('B04', 'B03', 'B02', 'B08')       # model input order: red, green, blue, NIR (all 10 m)
@@ -38,7 +39,11 @@ def sample_root() -> Path:
     "The bundled real chips, `data/sample/` in the repository."
     return repo_root()/'data'/'sample'
 
-def _rel(p) -> str:
+def repo_path(p) -> Path:
+    "`p` as an absolute path, a relative `p` taken from the repository root (not the working directory)."
+    p = Path(p); return p if p.is_absolute() else repo_root()/p
+
+def repo_relative(p) -> str:
     "`p` relative to the repository root when inside it (portable in model cards and committed JSON), else absolute."
     p = Path(p).resolve()
     try: return str(p.relative_to(repo_root().resolve()))
@@ -415,32 +420,86 @@ def download_chips(dest, metadata=None, base_url=SOURCE_COOP_URL, bands=BANDS, l
     meta.to_csv(dest/'train_metadata.csv', index=False)
     return pd.DataFrame(status)
 
-# %% ../nbs/00_data.ipynb #c058
-SUBCOMMANDS = {  # name: (module, function taking argv, help)
-    'data-report': ('cloud_nbdev.data', 'data_report_cli', 'figures and tables for a data root'),
-    'download': ('cloud_nbdev.data', 'download_cli', 'download the full DrivenData training set (resumable)'),
-    'train': ('cloud_nbdev.training', 'train_cli', 'train a model (a papermill run of 02_training)'),
-    'promote': ('cloud_nbdev.training', 'promote_cli', 'make a run\'s model the released model (outputs/model/)'),
-    'evaluate': ('cloud_nbdev.evaluation', 'evaluate_cli', 'metrics, figures and label audit on a labelled data root'),
-    'cv': ('cloud_nbdev.evaluation', 'cv_cli', 'leave-one-location-out cross-validation of a training recipe'),
-    'predict': ('cloud_nbdev.inference', 'predict_cli', 'cloud masks for chips or whole GeoTIFF scenes'),
-    'app': ('cloud_nbdev.app', 'app_cli', 'launch the Gradio app on 127.0.0.1'),
-}
+# %% ../nbs/00_data.ipynb #c057a
+def _file_mode() -> int:
+    "The mode a new file gets under the process's umask (0o644 under the usual 022), read without changing it for good."
+    m = os.umask(0o022); os.umask(m); return 0o666 & ~m
 
-def main(argv=None):
-    "Entry point of the `cloud-nbdev` command."
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0] in SUBCOMMANDS:
-        mod, fn, _ = SUBCOMMANDS[argv[0]]
-        return getattr(importlib.import_module(mod), fn)(argv[1:]) or 0
-    p = argparse.ArgumentParser('cloud-nbdev', description='Sentinel-2 cloud masks with a U-Net (B04, B03, B02, B08).',
-                                epilog='\n'.join(f'  {k:12s} {v[2]}' for k, v in SUBCOMMANDS.items()),
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--version', action='version', version=f'cloud-nbdev {__version__}')
-    p.add_argument('command', nargs='?', help='one of: ' + ', '.join(SUBCOMMANDS))
-    a = p.parse_args(argv)
-    if a.command: p.error(f"unknown command {a.command!r}")
-    p.print_help(); return 0
+def _publish(tmp, path):
+    "Rename a finished temporary file onto `path`, with the mode a file written in place would have (mkstemp's is 0o600)."
+    os.chmod(tmp, _file_mode()); os.replace(tmp, path)
+
+def atomic_write(path, write) -> Path:
+    "Call `write(tmp_path)` then rename the temporary file onto `path`; on any error the old `path` is left as it was."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
+    try: write(tmp); _publish(tmp, path)
+    finally:
+        if os.path.exists(tmp): os.unlink(tmp)
+    return path
+
+# %% ../nbs/00_data.ipynb #c057b
+def tmp_dir(final) -> Path:
+    "A new empty folder next to `final`, to be swapped in by `swap_dir` once complete."
+    final = Path(final); final.parent.mkdir(parents=True, exist_ok=True)
+    d = Path(tempfile.mkdtemp(dir=final.parent, prefix=f'.{final.name}.tmp-')); d.chmod(0o755)
+    return d
+
+def swap_dir(tmp, final) -> Path:
+    "Replace folder `final` by the complete folder `tmp` (renames only)."
+    tmp, final = Path(tmp), Path(final); old = final.with_name(f'.{final.name}.old')
+    if old.exists(): shutil.rmtree(old)
+    if final.exists(): os.replace(final, old)
+    os.replace(tmp, final)
+    if old.exists(): shutil.rmtree(old)
+    return final
+
+def recover_dir(final) -> Path:
+    "After a crash between the renames of `swap_dir`, put the previous folder back."
+    final = Path(final); old = final.with_name(f'.{final.name}.old')
+    if not final.exists() and old.exists(): os.replace(old, final)
+    return final
+
+# %% ../nbs/00_data.ipynb #c057f
+def _georef(like):
+    "(crs, transform) of a `Chip`, `SceneReader`, rasterio profile dict or None."
+    if like is None: return None, None
+    if isinstance(like, dict): return like.get('crs'), like.get('transform')
+    return getattr(like, 'crs', None), getattr(like, 'transform', None)
+
+def _tiff_profile(like, height, width, count, dtype, nodata) -> dict:
+    "Profile of a tiled, compressed GeoTIFF on the grid of `like`."
+    crs, transform = _georef(like)
+    dtype = np.dtype(dtype)
+    prof = dict(driver='GTiff', height=height, width=width, count=count, dtype=dtype.name, nodata=nodata, tiled=True,
+                blockxsize=256, blockysize=256, compress='deflate', predictor=3 if dtype.kind == 'f' else 2, BIGTIFF='IF_SAFER')
+    if crs: prof['crs'] = crs
+    if transform is not None and not transform.is_identity: prof['transform'] = transform
+    return prof
+
+def _check_writable(path, overwrite=False):
+    "Raise a clear error if `path` exists (and not `overwrite`) or its folder cannot be created or written."
+    path = Path(path)
+    if path.exists() and not overwrite: raise FileExistsError(f"{path}: exists; pass overwrite=True (--overwrite) to replace it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, t = tempfile.mkstemp(dir=path.parent, prefix='.write-test-'); os.close(fd); os.unlink(t)
+    except OSError as e: raise PermissionError(f"{path.parent}: output folder is not writable ({e.strerror})") from None
+
+# %% ../nbs/00_data.ipynb #c057g
+def write_geotiff(path, array, profile_like=None, nodata=None, dtype=None, overwrite=False) -> Path:
+    "Write `array` (H, W) or (C, H, W) as a tiled, compressed GeoTIFF on the grid of `profile_like`, atomically."
+    path, arr = Path(path), np.asarray(array)
+    arr = arr[None] if arr.ndim == 2 else arr
+    if arr.ndim != 3: raise ValueError(f"expected an (H, W) or (C, H, W) array, got shape {arr.shape}")
+    arr = arr.astype(dtype or arr.dtype, copy=False)
+    _check_writable(path, overwrite)
+    prof = _tiff_profile(profile_like, arr.shape[1], arr.shape[2], arr.shape[0], arr.dtype, nodata)
+    def write(tmp):
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', NotGeoreferencedWarning)
+            with rasterio.open(tmp, 'w', **prof) as dst: dst.write(arr)
+    return atomic_write(path, write)
 
 # %% ../nbs/00_data.ipynb #c059
 def data_report_cli(argv=None):

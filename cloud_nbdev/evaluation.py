@@ -12,23 +12,19 @@ from torchmetrics.functional.classification import binary_stat_scores
 from tqdm.auto import tqdm
 from fastcore.basics import patch
 from .data import (BANDS, BAND_NAMES, IGNORE_INDEX, ChipError, load_chip, read_label, read_metadata, split_chips,
-                              true_color, overlay, repo_root, sample_root)
+                              true_color, overlay, repo_root, sample_root, atomic_write, tmp_dir, swap_dir)
 from .model import (CheckpointError, load_checkpoint, resolve_checkpoint, check_contract, predict_proba,
-                               read_card, _atomic_write, git_sha, default_device)
-from .training import (launch, load_config, make_config, run_dir, train, recipe_hash, TeacherCache, _abs,
-                                  _parse_overrides)
+                               read_card, git_sha, default_device)
+from .peer import PEER_NAMES, PeerUnavailableError, make_peer
 
 # %% auto #0
-__all__ = ['METRICS', 'COUNTS', 'THRESHOLDS', 'BRIGHTNESS_FEATURES', 'ERROR_COLORS', 'PEER_NAMES', 'TEACHER_SOFT', 'stat_counts',
-           'metrics_from_counts', 'pooled_metrics', 'per_chip_metrics', 'mean_chip_iou', 'threshold_curve',
-           'calibration_hist', 'sweep_table', 'choose_threshold', 'check_data', 'Evaluation', 'evaluate_chips',
-           'constant_predictor', 'BrightnessBaseline', 'fit_brightness', 'PeerUnavailableError', 'peers_available',
-           'CSmaskPeer', 'model_predictor', 'error_map', 'best_worst', 'plot_chips', 'plot_confusion',
+__all__ = ['METRICS', 'COUNTS', 'THRESHOLDS', 'BRIGHTNESS_FEATURES', 'ERROR_COLORS', 'stat_counts', 'metrics_from_counts',
+           'pooled_metrics', 'per_chip_metrics', 'mean_chip_iou', 'threshold_curve', 'calibration_hist', 'sweep_table',
+           'choose_threshold', 'check_data', 'Evaluation', 'evaluate_chips', 'constant_predictor', 'BrightnessBaseline',
+           'fit_brightness', 'model_predictor', 'error_map', 'best_worst', 'plot_chips', 'plot_confusion',
            'expected_calibration_error', 'plot_reliability', 'plot_sweep', 'store_threshold', 'threshold_chosen_on',
            'label_audit', 'audit_summary', 'plot_audit', 'reference_predictors', 'comparison_table', 'plot_comparison',
-           'results_markdown', 'resolve_split', 'evaluate', 'evaluate_cli', 'loco_folds', 'cv_table', 'cv_markdown',
-           'plot_cv', 'fold_sweeps', 'oof_threshold', 'rescore', 'read_cv', 'renest_cv', 'cross_validate', 'cv_cli',
-           'cv_summary', 'cv_brief']
+           'results_markdown', 'resolve_split', 'evaluate', 'evaluate_cli']
 
 # %% ../nbs/03_evaluation.ipynb #c006
 METRICS = ('iou', 'f1', 'precision', 'recall', 'accuracy')
@@ -232,77 +228,6 @@ def fit_brightness(root, chip_ids, features=tuple(BRIGHTNESS_FEATURES), grid=Non
     bl.fit_table = table.sort_values('iou', ascending=False).groupby('feature').head(1)[['feature', 'threshold', *METRICS]].reset_index(drop=True)
     return bl
 
-# %% ../nbs/03_evaluation.ipynb #c031
-class PeerUnavailableError(ImportError):
-    "An optional peer model is not installed."
-
-def _import_csmask():
-    try:
-        import onnxruntime, ukis_csmask.mask, ukis_csmask.utils
-        return ukis_csmask
-    except ImportError as e:
-        raise PeerUnavailableError("ukis-csmask is not installed (an optional extra for the peer comparison): "
-                                   "pip install -e '.[peers]' or pip install 'ukis-csmask[cpu]'"
-                                   f" [{str(e).splitlines()[0]}]") from None
-
-def peers_available() -> bool:
-    "Whether ukis-csmask and onnxruntime can be imported."
-    try: _import_csmask(); return True
-    except PeerUnavailableError: return False
-
-# %% ../nbs/03_evaluation.ipynb #c032
-def _coarsen(img, k=3, how='nearest'):
-    "(H, W, C) array on a k times coarser grid: the centre pixel ('nearest') or the mean of each k x k block, edges padded."
-    h, w, c = img.shape; ph, pw = (-h) % k, (-w) % k
-    x = np.pad(img, ((0, ph), (0, pw), (0, 0)), mode='edge')
-    if how == 'nearest': return np.ascontiguousarray(x[k//2::k, k//2::k])
-    return x.reshape((h+ph)//k, k, (w+pw)//k, k, c).mean((1, 3)).astype(np.float32)
-
-class CSmaskPeer:
-    "ukis-csmask's 4-band L2A model as a predictor: 1 where its class is cloud, else 0; `resolution` 10 or 30 m."
-    def __init__(self, resolution=10, threads=None, batch_size=4, resample='nearest'):   # 30 m by 'nearest' or 3x3 'mean'
-        uc = _import_csmask(); import onnxruntime
-        f = Path(uc.__file__).parent/'model_4b_l2a.onnx'
-        self.spec = json.loads(f.with_suffix('.json').read_text())['data']
-        so = onnxruntime.SessionOptions(); so.intra_op_num_threads = threads or torch.get_num_threads()
-        self.session = onnxruntime.InferenceSession(str(f), sess_options=so, providers=['CPUExecutionProvider'])
-        self.resolution, self.batch_size, self.resample, self.utils = resolution, batch_size, resample, uc.utils
-        if resolution not in (10, 30): raise ValueError(f"resolution must be 10 or 30 (m), got {resolution}")
-        if resample not in ('nearest', 'mean'): raise ValueError(f"resample must be 'nearest' or 'mean', got {resample!r}")
-
-# %% ../nbs/03_evaluation.ipynb #c033
-@patch
-def softmax(self:CSmaskPeer, image) -> np.ndarray:
-    "ukis-csmask's class probabilities (H, W, 3: clear, cloud, shadow) after its own tiling blend, on the 10 m grid of `image` (4, H, W)."
-    from scipy.special import softmax
-    img = np.moveaxis(np.asarray(image, np.float32), 0, -1)                 # (H, W, 4): red, green, blue, nir
-    h, w = img.shape[:2]
-    if self.resolution == 30: img = _coarsen(img, 3, self.resample)
-    stats = self.spec['dataset_statistics']
-    img = img[..., [BAND_NAMES.index(b) for b in stats['band_names']]].astype(np.float32)     # as CSmask: reorder, standardize
-    img -= stats['img'][0]; img /= stats['img'][1]
-    ts = self.spec['target_size']
-    x = np.moveaxis(self.utils.tile_array(img, xsize=ts[0], ysize=ts[1], overlap=0.2), -1, 1)
-    name = self.session.get_inputs()[0].name
-    y = np.concatenate([softmax(self.session.run(None, {name: x[i:i+self.batch_size]})[0], axis=1)
-                        for i in range(0, len(x), self.batch_size)])
-    y = self.utils.untile_array(np.moveaxis(y, 1, -1), (img.shape[0], img.shape[1], y.shape[1]), overlap=0.2, smooth_blending=True)
-    if self.resolution == 30: y = np.repeat(np.repeat(y, 3, 0), 3, 1)[:h, :w]
-    return y.astype(np.float32)
-
-@patch
-def classes(self:CSmaskPeer, image) -> np.ndarray:
-    "ukis-csmask's classes (0 clear, 1 cloud, 2 shadow) for reflectance `image` (4, H, W) in `BANDS` order, at 10 m."
-    return np.argmax(self.softmax(image), axis=2).astype(np.uint8)
-
-@patch
-def cloud_proba(self:CSmaskPeer, image) -> np.ndarray:
-    "ukis-csmask's cloud probability (H, W): the class-1 softmax, the soft target it teaches in `02_training`."
-    return self.softmax(image)[..., 1]
-
-@patch
-def __call__(self:CSmaskPeer, image): return (self.classes(image) == 1).astype(np.float32)
-
 # %% ../nbs/03_evaluation.ipynb #c037
 def model_predictor(model, card, tta=False, device=None):
     "A predictor (image -> cloud probability) from a model and its card."
@@ -396,7 +321,7 @@ def store_threshold(ckpt_dir, threshold, **evidence) -> dict:
     card = {**card, 'threshold': float(threshold),
             'threshold_selection': dict(previous=card['threshold'], **evidence, git_sha=git_sha(),
                                         at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))}
-    _atomic_write(d/'model_card.json', lambda t: Path(t).write_text(json.dumps(card, indent=1)))
+    atomic_write(d/'model_card.json', lambda t: Path(t).write_text(json.dumps(card, indent=1)))
     return card
 
 def threshold_chosen_on(card, chip_ids) -> list:
@@ -437,8 +362,6 @@ def plot_audit(root, audit, ev, k=6):
     return plot_chips(root, ev, top, suptitle=f'label audit: the {len(top)} chips whose labels {ev.name} contradicts most')
 
 # %% ../nbs/03_evaluation.ipynb #c053
-PEER_NAMES = {10: 'ukis-csmask 4b-L2A (10 m)', 30: 'ukis-csmask 4b-L2A (30 m)'}
-
 def reference_predictors(root, train_ids, peers=True, threads=None, meta=None) -> tuple:
     "Baselines (brightness fitted on the chips of `train_ids` with trusted labels) and, if installed, ukis-csmask at 10 and 30 m; returns (predictors, notes)."
     preds, notes = {'all clear': (constant_predictor(0), 0.5), 'all cloud': (constant_predictor(1), 0.5)}, []
@@ -453,7 +376,7 @@ def reference_predictors(root, train_ids, peers=True, threads=None, meta=None) -
     else: notes.append("no training chips with trusted labels given: brightness baseline skipped")
     if peers:
         try:
-            for r in (10, 30): preds[PEER_NAMES[r]] = (CSmaskPeer(r, threads), 0.5)
+            for r in (10, 30): preds[PEER_NAMES[r]] = (make_peer(r, threads), 0.5)
         except PeerUnavailableError as e: notes.append(str(e))
     return preds, notes
 
@@ -508,17 +431,9 @@ def _jsonable(o):
 
 def _write_text(path, text):
     "Write a text file atomically."
-    _atomic_write(path, lambda t: Path(t).write_text(text))
+    atomic_write(path, lambda t: Path(t).write_text(text))
 
 def _write_json(path, obj): _write_text(path, json.dumps(_jsonable(obj), indent=1))
-
-def _swap_in(tmp_dir, out):
-    "Rename a finished temporary folder onto `out` (replacing an older one)."
-    out = Path(out); old = out.with_name(f'.{out.name}.old')
-    if old.exists(): shutil.rmtree(old)
-    if out.exists(): out.rename(old)
-    Path(tmp_dir).rename(out)
-    if old.exists(): shutil.rmtree(old)
 
 # %% ../nbs/03_evaluation.ipynb #c058
 def _prepare(root, checkpoint, chips, split, audit, write_threshold, device):
@@ -554,7 +469,7 @@ def _probs_for(root, ev, chip_ids, predict, meta):
 def _save(fig, path, dpi=90):
     "Save `fig` as a PNG atomically (readable by others), close it, and return the file name."
     import matplotlib.pyplot as plt
-    _atomic_write(path, lambda t: fig.savefig(t, dpi=dpi, format='png')); plt.close(fig)
+    atomic_write(path, lambda t: fig.savefig(t, dpi=dpi, format='png')); plt.close(fig)
     return Path(path).name
 
 def _results_note(ev, source, ckpt, card, notes, asum, best_t, stored=False):
@@ -611,8 +526,7 @@ def evaluate(root,                   # labelled data root in the DrivenData layo
         plain = model_predictor(model, card)
         aev = evaluate_chips(root, list(meta.chip_id), {'model': (plain, thr)}, meta=meta, progress=progress)['model']
         aud = label_audit(aev); asum = audit_summary(aud); _probs_for(root, aev, list(aud.chip_id[:6]), plain, meta)
-    out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f'.{out.name}.tmp-')); os.chmod(tmp, 0o755)
+    out = Path(out); tmp = tmp_dir(out)
     try:
         ev.per_chip.to_csv(tmp/'per_chip.csv', index=False); ev.by_location().to_csv(tmp/'per_location.csv', index=False)
         sw.to_csv(tmp/'sweep.csv', index=False)
@@ -639,7 +553,7 @@ def evaluate(root,                   # labelled data root in the DrivenData layo
             store_threshold(ckpt, best_t, metric='iou', value=at_best.get('iou'), chips=ids, split=split, tta=tta, data_root=str(root))
             metrics['threshold_stored'] = best_t
         _write_json(tmp/'metrics.json', metrics)
-        _swap_in(tmp, out)
+        swap_dir(tmp, out)
     finally:
         if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
     if summary:
@@ -685,213 +599,3 @@ def evaluate_cli(argv=None):
     _print_metrics(m); print(f"wrote {a.out}/: metrics.json, per_chip.csv, per_location.csv, sweep.csv, {', '.join(m['figures'])}"
                              + (', audit.csv' if m['audit'] else '') + (f"; {a.summary}/results.json, results.md" if a.summary else ''))
     return 0
-
-# %% ../nbs/03_evaluation.ipynb #c069b
-def loco_folds(meta, exclude_bad=True) -> dict:
-    "Leave-one-location-out folds over the chips with trusted labels: `{location: dict(train=[ids], test=[ids])}`."
-    use = meta[~meta.bad_label] if exclude_bad and 'bad_label' in meta else meta
-    locs = sorted(use.location.unique())
-    if len(locs) < 2: raise ValueError(f"leave-one-location-out needs at least 2 locations with trusted labels, got {locs}")
-    return {l: dict(train=sorted(use.chip_id[use.location != l]), test=sorted(use.chip_id[use.location == l])) for l in locs}
-
-def _slug(s) -> str: return re.sub(r'[^A-Za-z0-9]+', '-', str(s)).strip('-').lower()
-
-# %% ../nbs/03_evaluation.ipynb #c069f
-def _fold_run(cfg, name, loc, papermill=True) -> Path:
-    "The run folder of fold `loc`: reused when finished, resumed when interrupted, else trained."
-    fcfg = {**cfg, 'run_name': f'{name}/fold-{_slug(loc)}', 'val_locations': [loc], 'resume': False}
-    if fcfg['pseudo_teacher']: fcfg['pseudo_teacher'] = str(fcfg['pseudo_teacher']).format(fold=_slug(loc))
-    d = run_dir(fcfg)
-    if (d/'summary.json').exists(): return d
-    fcfg['resume'] = (d/'params.yaml').exists()
-    launch(fcfg) if papermill else train(fcfg)
-    if not (d/'summary.json').exists(): raise RuntimeError(f"{d}: fold {loc} did not finish (no summary.json)")
-    return d
-
-# %% ../nbs/03_evaluation.ipynb #c069h
-def cv_table(per_chip) -> pd.DataFrame:
-    "Per method: metrics pooled over all folds, mean and spread of per-fold pooled IoU, each fold's IoU, seconds per chip."
-    rows = []
-    for m, d in per_chip.groupby('method', sort=False):
-        fold = {f: pooled_metrics(g)['iou'] for f, g in d.groupby('fold')}; v = np.array(list(fold.values()), float)
-        rows.append(dict(method=m, **pooled_metrics(d), fold_iou_mean=float(np.nanmean(v)), fold_iou_std=float(np.nanstd(v)),
-                         **{f'iou {f}': x for f, x in fold.items()}, seconds_per_chip=float(d.seconds.mean()),
-                         n_chips=len(d), n_pixels=int(d.n_pixels.sum())))
-    return pd.DataFrame(rows).set_index('method')
-
-def cv_markdown(table, note='') -> str:
-    "A CV table as markdown: pooled metrics over all folds, per-fold IoU mean ± sd, each fold's IoU."
-    folds = [c for c in table.columns if c.startswith('iou ')]
-    f = lambda v: '–' if v is None or np.isnan(v) else f'{v:.3f}'
-    h = ("| method | pooled IoU | F1 | precision | recall | fold IoU mean ± sd | " + ' | '.join(c[4:] for c in folds)
-         + " | s / chip |\n|" + "---|" * (7 + len(folds)) + "\n")
-    body = ''.join(f"| {k} | {f(r.iou)} | {f(r.f1)} | {f(r.precision)} | {f(r.recall)} | {f(r.fold_iou_mean)} ± {f(r.fold_iou_std)} | "
-                   + ' | '.join(f(r[c]) for c in folds) + f" | {r.seconds_per_chip:.2f} |\n" for k, r in table.iterrows())
-    return h + body + (f"\n{note}\n" if note else '')
-
-# %% ../nbs/03_evaluation.ipynb #c069i
-def plot_cv(table, title='leave-one-location-out cross-validation'):
-    "Heatmap of pooled IoU: one row per method, one column per held-out location, then all folds pooled and the fold mean."
-    import matplotlib.pyplot as plt
-    cols = [c for c in table.columns if c.startswith('iou ')] + ['iou', 'fold_iou_mean']
-    v = table[cols].astype(float).to_numpy()
-    fig, ax = plt.subplots(figsize=(1.6 + 1.05 * len(cols) + 0.055 * max(map(len, table.index)), 0.9 + 0.3 * len(table)))
-    im = ax.imshow(v, cmap='viridis', vmin=0, vmax=1, aspect='auto')
-    for (i, j), x in np.ndenumerate(v):
-        ax.text(j, i, '–' if np.isnan(x) else f'{x:.2f}', ha='center', va='center', fontsize=7, color='black' if x > 0.6 else 'white')
-    ax.set_xticks(range(len(cols)), [c[4:] if c.startswith('iou ') else {'iou': 'all folds\n(pooled)', 'fold_iou_mean': 'fold\nmean'}[c]
-                                     for c in cols], fontsize=7)
-    ax.set_yticks(range(len(table)), table.index, fontsize=7); ax.axvline(len(cols) - 2.5, color='white', lw=2)
-    ax.set_title(title, fontsize=9); fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01).ax.tick_params(labelsize=6)
-    fig.tight_layout(); return fig
-
-# %% ../nbs/03_evaluation.ipynb #c069i2
-def fold_sweeps(per_chip, curves) -> dict:
-    "`{fold: sweep}`: pooled counts and metrics at every threshold for each fold, from per-chip threshold curves `{chip_id: curve}`."
-    return {f: sweep_table([curves[c] for c in d.chip_id], int((d.tp + d.fn).sum()), int((d.tn + d.fp).sum()))
-            for f, d in per_chip.groupby('fold', sort=True)}
-
-def oof_threshold(sweeps, exclude=None, criterion='pooled', lo=0.05, hi=0.95) -> float:
-    "The threshold in [lo, hi] with the best IoU over `sweeps` (`fold_sweeps`) without fold `exclude`: `pooled` over their pixels, or their `fold_mean`."
-    use = [s.set_index('threshold') for f, s in sweeps.items() if f != exclude]
-    if not use: raise ValueError("no folds left to choose a threshold from")
-    if criterion == 'fold_mean': score = pd.concat([s.iou for s in use], axis=1).mean(axis=1, skipna=True)
-    elif criterion == 'pooled':
-        c = sum(s[['tp', 'fp', 'tn', 'fn']] for s in use)
-        score = pd.Series([metrics_from_counts(*r)['iou'] for r in c[['tp', 'fp', 'tn', 'fn']].to_numpy()], index=c.index)
-    else: raise ValueError(f"criterion {criterion!r}: use 'pooled' or 'fold_mean'")
-    return choose_threshold(score.rename('iou').reset_index(), 'iou', lo, hi)
-
-def rescore(per_chip, curves, thresholds) -> pd.DataFrame:
-    "`per_chip` rescored at each fold's threshold (`{fold: t}`) from its threshold curves."
-    out = per_chip.copy(); idx = {f: int(np.argmin(np.abs(THRESHOLDS - t))) for f, t in thresholds.items()}
-    for i, r in out.iterrows():
-        cur = curves[r.chip_id][idx[r.fold]]; pos, neg = r.tp + r.fn, r.tn + r.fp
-        out.loc[i, ['tp', 'fp', 'fn', 'tn']] = [int(cur[0]), int(cur[1]), int(pos - cur[0]), int(neg - cur[1])]
-    out['pred_cloud'] = (out.tp + out.fp) / out.n_pixels
-    return pd.concat([out.drop(columns=list(METRICS)), per_chip_metrics(out)], axis=1)
-
-# %% ../nbs/03_evaluation.ipynb #c069j
-TEACHER_SOFT = 'ukis-csmask 4b-L2A (10 m), cloud probability'
-_NESTED = ', OOF threshold (nested)'
-
-def _nested_rows(per_chip, curves, names, criterion='pooled') -> tuple:
-    "Rows of each method in `names` rescored at nested out-of-fold thresholds; (rows, {name: {fold: t}}, {name: release threshold})."
-    rows, nested, release = [], {}, {}
-    for n in names:
-        pc = per_chip[per_chip.method == n]; sw = fold_sweeps(pc, curves[n])
-        nested[n] = {f: oof_threshold(sw, exclude=f, criterion=criterion) for f in sw}; release[n] = oof_threshold(sw, criterion=criterion)
-        rows.append(rescore(pc, curves[n], nested[n]).assign(method=n + _NESTED))
-    return rows, nested, release
-
-def _write_cv(out, res, per_chip, curves, criterion='pooled') -> dict:
-    "Add the nested out-of-fold rows to `per_chip`, then write cv.json, cv.md, cv.png, cv_per_chip.csv and cv_curves.npz into `out`."
-    per_chip = per_chip[~per_chip.method.str.endswith(_NESTED)]
-    extra, nested, release = _nested_rows(per_chip, curves, [k for k in ('model', TEACHER_SOFT) if k in curves], criterion)
-    per_chip = pd.concat([per_chip, *extra], ignore_index=True); table = cv_table(per_chip)
-    res = dict(res, threshold_criterion=criterion, nested_thresholds=nested, oof_threshold=release, table=table.reset_index().to_dict('records'))
-    _write_json(out/'cv.json', res); _write_text(out/'cv_per_chip.csv', per_chip.to_csv(index=False))
-    _atomic_write(out/'cv_curves.npz', lambda t: np.savez_compressed(open(t, 'wb'), **{f'{m}|{c}': v for m, cs in curves.items() for c, v in cs.items()}))
-    n = len(per_chip.chip_id.unique()); tuned = res.get('tuned_thresholds') or {}
-    _write_text(out/'cv.md', cv_markdown(table, f"- {n} chips, {len(res['folds'])} folds (one location held out each); recipe "
-                f"`{res.get('source', 'dict')}`; fold CPU time {sum(res['fold_cpu_seconds'].values()):.0f} s; each fold's last checkpoint at its card's threshold"
-                + (f"; thresholds tuned on each fold's training chips: {', '.join(f'{k} {v:g}' for k, v in tuned.items())}" if tuned else '')
-                + f"; out-of-fold thresholds ({criterion} IoU; nested, each fold's chosen from the other folds): "
-                + ', '.join(f'{k} {v:g}' for k, v in nested['model'].items()) + f"; release threshold from all folds: {release['model']:g}."))
-    _save(plot_cv(table, f"{res['name']}: leave-one-location-out, {n} chips"), out/'cv.png')
-    return dict(res, table=table, per_chip=per_chip, curves=curves, out=out)
-
-def read_cv(cv_dir) -> tuple:
-    "(cv.json record, per-chip rows, per-chip threshold curves `{method: {chip: curve}}`) of a CV folder."
-    d = Path(cv_dir); res = json.loads((d/'cv.json').read_text())
-    pc = pd.read_csv(d/'cv_per_chip.csv', dtype={'chip_id': str}); z = np.load(d/'cv_curves.npz'); curves = {}
-    for k in z.files: m, c = k.rsplit('|', 1); curves.setdefault(m, {})[c] = z[k]
-    return res, pc, curves
-
-def renest_cv(cv_dir, criterion='pooled') -> dict:
-    "Recompute a CV's out-of-fold thresholds and nested rows with `criterion`, from its saved curves (no model is run)."
-    res, pc, curves = read_cv(cv_dir)
-    return _write_cv(Path(cv_dir), res, pc, curves, criterion)
-
-def cross_validate(config,            # training recipe: a YAML file or a config dict
-                   name,              # CV name: fold runs go to `<outputs>/<name>/fold-<location>/`
-                   overrides=None,    # config keys to change (dict)
-                   papermill=True,    # each fold a papermill run of 02_training; False: `train` in this process
-                   peers=True,        # score ukis-csmask on the same chips when it is installed
-                   tta=False,         # also score the model with test-time augmentation
-                   tune_threshold=True, # also the model at the threshold that is best on the fold's training chips
-                   criterion='pooled',  # how the out-of-fold threshold is chosen (`oof_threshold`)
-                   progress=True) -> dict:
-    "Leave-one-location-out CV of a training recipe next to the baselines and the peer; writes cv.json, cv.md, cv.png, cv_per_chip.csv, cv_curves.npz."
-    cfg = load_config(config, overrides) if isinstance(config, (str, Path)) else make_config({**config, **(overrides or {})})
-    if cfg['synthetic']: raise ValueError("cross-validation needs a real data root (data_root), not synthetic chips")
-    root = _abs(cfg['data_root']) if cfg['data_root'] else sample_root()
-    meta = read_metadata(root); folds = loco_folds(meta, cfg['exclude_bad']); out = _abs(cfg['outputs'])/name
-    rows, notes, cost, tuned, curves = [], [], {}, {}, {}
-    for loc, f in tqdm(folds.items(), desc=f'CV {name}', unit='fold', disable=not progress):
-        d = _fold_run(cfg, name, loc, papermill); cost[loc] = json.loads((d/'summary.json').read_text())['cpu_seconds']
-        model, card = load_checkpoint(d/'last', device=default_device(cfg['device'])); thr = card['threshold']
-        preds = {'model': (model_predictor(model, card), thr), **({'model + TTA': (model_predictor(model, card, tta=True), thr)} if tta else {})}
-        if tune_threshold:                                    # chosen on the fold's own training chips, never on its test chips
-            t = choose_threshold(evaluate_chips(root, f['train'], {'m': preds['model']}, meta=meta, progress=False)['m'].sweep())
-            preds['model, threshold tuned on train'] = (preds['model'][0], t); tuned[loc] = t
-        ref, n = reference_predictors(root, f['train'], peers=peers, meta=meta); ref.pop('all clear')
-        preds.update({('brightness (refit per fold)' if k.startswith('brightness') else k): v for k, v in ref.items()})
-        if peers and PEER_NAMES[10] in ref: preds[TEACHER_SOFT] = (TeacherCache(10, cfg['teacher_cache']), 0.5)
-        notes += [f"fold {loc}: {x}" for x in n]
-        for k, e in evaluate_chips(root, f['test'], preds, meta=meta, progress=False).items():
-            rows.append(e.per_chip.assign(method=k, fold=loc)); curves.setdefault(k, {}).update(e.curves)
-    res = dict(name=name, source=f"{config if isinstance(config, (str, Path)) else 'dict'} {overrides or ''}".strip(), config=cfg,
-               recipe=recipe_hash(cfg), folds=folds, fold_cpu_seconds=cost, tuned_thresholds=tuned, notes=notes, git_sha=git_sha(),
-               created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
-    return _write_cv(out, res, pd.concat(rows, ignore_index=True), curves, criterion)
-
-# %% ../nbs/03_evaluation.ipynb #c069n
-def cv_cli(argv=None):
-    "`cloud-nbdev cv --config RECIPE --name NAME [-p KEY VALUE ...] [--tta] [--no-peers] [--in-process]`"
-    p = argparse.ArgumentParser('cloud-nbdev cv', description=cross_validate.__doc__)
-    p.add_argument('--config', required=True, help='training recipe (YAML, see configs/)'); p.add_argument('--name', required=True, help='CV name')
-    p.add_argument('-p', nargs=2, action='append', metavar=('KEY', 'VALUE'), help='override one config key (value parsed as YAML)')
-    p.add_argument('--tta', action='store_true'); p.add_argument('--no-peers', action='store_true')
-    p.add_argument('--in-process', action='store_true', help='train the folds in this process instead of papermill runs')
-    a = p.parse_args(argv)
-    try: r = cross_validate(a.config, a.name, _parse_overrides(a.p), papermill=not a.in_process, peers=not a.no_peers, tta=a.tta)
-    except (KeyError, ValueError, FileNotFoundError) as e: print(f"cloud-nbdev cv: error: {e.args[0] if isinstance(e, KeyError) else e}", file=sys.stderr); return 2
-    print(r['table'][['iou', 'f1', 'precision', 'recall', 'fold_iou_mean', 'fold_iou_std']].round(4).to_string())
-    print(f"wrote {r['out']}/cv.md, cv.json, cv.png, cv_per_chip.csv"); return 0
-
-# %% ../nbs/03_evaluation.ipynb #c069q
-def cv_summary(cv_dirs,    # CV folders (each with cv.json and cv_per_chip.csv)
-               out=None    # if given: write loco.md, loco.png and loco.csv here
-              ) -> pd.DataFrame:
-    "One CV table for several recipes on the same chips: each CV's model rows, then the baselines and peers once."
-    rows, chips = [], None
-    for d in map(Path, cv_dirs):
-        pc = pd.read_csv(d/'cv_per_chip.csv', dtype={'chip_id': str})
-        if chips is not None and set(pc.chip_id) != chips: raise ValueError(f"{d}: scored other chips than {cv_dirs[0]}")
-        chips = set(pc.chip_id)
-        pc['method'] = [f'{d.name}: {m}' if m.startswith('model') else m for m in pc.method]
-        rows.append(pc if not rows else pc[pc.method.str.startswith(d.name)])
-    table = cv_table(pd.concat(rows, ignore_index=True))
-    table = table.loc[sorted(table.index, key=lambda m: ': model' not in m)]          # the recipes first, then the references
-    if out:
-        out = Path(out); out.mkdir(parents=True, exist_ok=True); _write_text(out/'loco.csv', table.round(6).to_csv())
-        _write_text(out/'loco.md', cv_markdown(table, f"- Leave-one-location-out CV over {len(chips)} trusted chips; CVs: "
-                                              + ', '.join(f'`{Path(d).name}`' for d in cv_dirs) + '.'))
-        _write_text(out/'loco_brief.md', cv_brief(table))
-        _save(plot_cv(table, f'leave-one-location-out CV, {len(chips)} chips'), out/'loco.png', dpi=80)
-    return table
-
-def cv_brief(table) -> str:
-    "A short markdown table of a `cv_summary`: each recipe at 0.5 and at its nested out-of-fold threshold, per fold, then the references."
-    folds = [c for c in table.columns if c.startswith('iou ')]; f = lambda v: '–' if pd.isna(v) else f'{v:.3f}'
-    recipes = list(dict.fromkeys(m.split(': model')[0] for m in table.index if ': model' in m))
-    rows = [(f'{r}', table.loc[f'{r}: model'], table.loc[f'{r}: model{_NESTED}']) for r in recipes]
-    rows += [(m, table.loc[m], table.loc[m + _NESTED] if m + _NESTED in table.index else None)
-             for m in table.index if ': model' not in m and not m.endswith(_NESTED)]
-    h = ("| method | pooled IoU at 0.5 | at OOF threshold (nested) | " + ' | '.join(c[4:] for c in folds)
-         + " |\n|" + "---|" * (3 + len(folds)) + "\n")
-    return h + ''.join(f"| {n} | {f(a.iou)} | {f(b.iou) if b is not None else ''} | "
-                       + ' | '.join(f((b if b is not None else a)[c]) for c in folds) + " |\n" for n, a, b in rows) + (
-        "\n- Pooled IoU over every held-out chip; per fold, the IoU at the nested out-of-fold threshold where there is one, else "
-        "the method as it is. The nested threshold of each fold is chosen from the other folds' predictions (`oof_threshold`).\n")

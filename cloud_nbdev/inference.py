@@ -15,18 +15,19 @@ from rasterio.errors import RasterioIOError, NotGeoreferencedWarning
 from tqdm.auto import tqdm
 from fastcore.basics import patch
 from . import __version__
-from .data import BANDS, DN_SCALE, Chip, ChipError, _open_raster, nodata_mask, repo_root, sample_root, dihedral, _rel
+from .data import (BANDS, DN_SCALE, Chip, ChipError, _open_raster, nodata_mask, repo_root, sample_root, dihedral,
+                              repo_relative, atomic_write, _publish, write_geotiff, _tiff_profile, _check_writable)
 from .model import (CheckpointError, resolve_checkpoint, read_card, load_checkpoint, check_contract, predict_proba,
                                default_device, build_model, make_card, save_checkpoint, export_onnx, dihedral_inv,
-                               ONNX_OPSET, _atomic_write, _publish, _sha256)
+                               ONNX_OPSET, _sha256)
 
 # %% auto #0
 __all__ = ['DEFAULT_BAND_MAP', 'RASTER_SUFFIXES', 'SCALES', 'TILE', 'OVERLAP', 'ENGINES', 'MASK_NODATA', 'GDAL_CACHE_MB',
            'SceneError', 'parse_band_map', 'SceneReader', 'load_scene', 'write_stack', 'tile_starts', 'fit_tile',
            'blend_window', 'TorchRunner', 'load_model', 'OnnxRunner', 'onnx_cache_dir', 'onnx_export', 'load_runner',
-           'predict_array', 'proba_to_mask', 'write_geotiff', 'output_paths', 'predict_file', 'is_chip_dir',
-           'list_inputs', 'parse_shard', 'predict_folder', 'predict_cli', 'write_synthetic_scene', 'bench',
-           'bench_chips', 'plot_speed', 'bench_cli', 'speed_markdown', 'gpu_markdown']
+           'predict_array', 'proba_to_mask', 'output_paths', 'predict_file', 'is_chip_dir', 'list_inputs',
+           'parse_shard', 'predict_folder', 'predict_cli', 'write_synthetic_scene', 'bench', 'bench_chips',
+           'plot_speed', 'bench_cli', 'speed_markdown', 'gpu_markdown']
 
 # %% ../nbs/04_inference.ipynb #c008
 DEFAULT_BAND_MAP = ('B02', 'B03', 'B04', 'B08')   # file bands 1-4 of a multi-band GeoTIFF: blue, green, red, NIR
@@ -366,7 +367,7 @@ def onnx_export(checkpoint=None, cache_dir=None, rebuild=False) -> Path:
                     torch=sys.modules['torch'].__version__, build_s=round(time.perf_counter() - t0, 1),
                     built=time.strftime('%Y-%m-%dT%H:%M:%S%z'), checked={})
     meta['checked'][wkey] = stamp
-    _atomic_write(mf, lambda t: Path(t).write_text(json.dumps(meta, indent=1)))
+    atomic_write(mf, lambda t: Path(t).write_text(json.dumps(meta, indent=1)))
     return onx
 
 # %% ../nbs/04_inference.ipynb #c029h
@@ -424,47 +425,6 @@ def proba_to_mask(prob, threshold=0.5) -> np.ndarray:
     m = (prob >= threshold).astype(np.uint8)
     m[np.isnan(prob)] = MASK_NODATA
     return m
-
-# %% ../nbs/04_inference.ipynb #c041
-def _georef(like):
-    "(crs, transform) of a `Chip`, `SceneReader`, rasterio profile dict or None."
-    if like is None: return None, None
-    if isinstance(like, dict): return like.get('crs'), like.get('transform')
-    return getattr(like, 'crs', None), getattr(like, 'transform', None)
-
-def _tiff_profile(like, height, width, count, dtype, nodata) -> dict:
-    "Profile of a tiled, compressed GeoTIFF on the grid of `like`."
-    crs, transform = _georef(like)
-    dtype = np.dtype(dtype)
-    prof = dict(driver='GTiff', height=height, width=width, count=count, dtype=dtype.name, nodata=nodata, tiled=True,
-                blockxsize=256, blockysize=256, compress='deflate', predictor=3 if dtype.kind == 'f' else 2, BIGTIFF='IF_SAFER')
-    if crs: prof['crs'] = crs
-    if transform is not None and not transform.is_identity: prof['transform'] = transform
-    return prof
-
-def _check_writable(path, overwrite=False):
-    "Raise a clear error if `path` exists (and not `overwrite`) or its folder cannot be created or written."
-    path = Path(path)
-    if path.exists() and not overwrite: raise FileExistsError(f"{path}: exists; pass overwrite=True (--overwrite) to replace it")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, t = tempfile.mkstemp(dir=path.parent, prefix='.write-test-'); os.close(fd); os.unlink(t)
-    except OSError as e: raise PermissionError(f"{path.parent}: output folder is not writable ({e.strerror})") from None
-
-# %% ../nbs/04_inference.ipynb #c042
-def write_geotiff(path, array, profile_like=None, nodata=None, dtype=None, overwrite=False) -> Path:
-    "Write `array` (H, W) or (C, H, W) as a tiled, compressed GeoTIFF on the grid of `profile_like`, atomically."
-    path, arr = Path(path), np.asarray(array)
-    arr = arr[None] if arr.ndim == 2 else arr
-    if arr.ndim != 3: raise ValueError(f"expected an (H, W) or (C, H, W) array, got shape {arr.shape}")
-    arr = arr.astype(dtype or arr.dtype, copy=False)
-    _check_writable(path, overwrite)
-    prof = _tiff_profile(profile_like, arr.shape[1], arr.shape[2], arr.shape[0], arr.dtype, nodata)
-    def write(tmp):
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore', NotGeoreferencedWarning)
-            with rasterio.open(tmp, 'w', **prof) as dst: dst.write(arr)
-    return _atomic_write(path, write)
 
 # %% ../nbs/04_inference.ipynb #c046
 GDAL_CACHE_MB = 64
@@ -569,7 +529,7 @@ def predict_file(src, output, checkpoint=None, model=None, card=None, threshold=
                                     predict_s=round(t3 - t2, 3), read_s=round(st['read_s'], 3), model_s=round(st['model_s'], 3),
                                     write_s=round(st['emit_s'], 3)),
                        pixels_per_s=round(n / max(t3 - t2, 1e-9)), cloud_nbdev=__version__)
-    _atomic_write(paths['summary'], lambda t: Path(t).write_text(json.dumps(summary, indent=1)))
+    atomic_write(paths['summary'], lambda t: Path(t).write_text(json.dumps(summary, indent=1)))
     return summary
 
 # %% ../nbs/04_inference.ipynb #c057
@@ -615,7 +575,7 @@ def predict_folder(src, out_dir, shard=None, skip_existing=False, checkpoint=Non
     summary = dict(input=str(src), output=str(out_dir), shard=f'{k}/{n}', n_inputs=len(items), n_shard=len(mine),
                    n_done=len(res), n_skipped=len(skipped), n_failed=len(errors), errors=errors, total_s=round(time.perf_counter() - t0, 3),
                    masks=[dict(name=Path(r['output']).name, cloud_pct=r['cloud_pct'], valid_pct=r['valid_pct']) for r in res])
-    _atomic_write(out_dir/sname, lambda t: Path(t).write_text(json.dumps(summary, indent=1)))
+    atomic_write(out_dir/sname, lambda t: Path(t).write_text(json.dumps(summary, indent=1)))
     return summary
 
 # %% ../nbs/04_inference.ipynb #c072
@@ -824,7 +784,7 @@ def bench(out='outputs/bench/inference.json', sizes=(4096, 10980), tile=TILE, ov
     res['machine']['loadavg_end'] = [round(v, 2) for v in os.getloadavg()]
     res['finished'] = time.strftime('%Y-%m-%dT%H:%M:%S%z')
     if not keep: shutil.rmtree(work, ignore_errors=True)
-    if out: _atomic_write(out, lambda t: Path(t).write_text(json.dumps(res, indent=1)))
+    if out: atomic_write(out, lambda t: Path(t).write_text(json.dumps(res, indent=1)))
     return res
 
 def _tmp_root() -> Path:
@@ -859,7 +819,7 @@ print('CSMASK ' + json.dumps(dict(start_s=start_s, per_chip_s=per)))
 def _chip_tools(checkpoint=None, peers=True) -> dict:
     "Command lines (input folder, output folder -> argv) of the tools `bench_chips` compares."
     exe = Path(sys.executable).parent/'cloud-nbdev'
-    ours = [str(exe)] if exe.exists() else [sys.executable, '-c', 'import sys; from cloud_nbdev.data import main; sys.exit(main())']
+    ours = [str(exe)] if exe.exists() else [sys.executable, '-m', 'cloud_nbdev']
     ck = ['--checkpoint', str(checkpoint)] if checkpoint else []
     tools = {'cloud-nbdev predict': lambda s, o: [*ours, 'predict', str(s), str(o), '--quiet', *ck]}
     if peers:
@@ -892,8 +852,8 @@ def bench_chips(out='outputs/bench/speed.json', root=None, n_small=6, rounds=4, 
         for c in sel: (sets[name]/c.name).symlink_to(c.resolve(), target_is_directory=True)
     t0 = time.perf_counter(); onnx_export(checkpoint)                       # the one-off export, outside the timed runs
     res = dict(command=command, started=time.strftime('%Y-%m-%dT%H:%M:%S%z'), machine=_machine(),
-               chips=dict(root=_rel(chips[0].parent), n_small=n_small, n_all=len(chips), small=[c.name for c in chips[:n_small]]),
-               model=_rel(_ckpt_dir(checkpoint)), export_build_s=round(time.perf_counter() - t0, 1), rounds=rounds, tools={})
+               chips=dict(root=repo_relative(chips[0].parent), n_small=n_small, n_all=len(chips), small=[c.name for c in chips[:n_small]]),
+               model=repo_relative(_ckpt_dir(checkpoint)), export_build_s=round(time.perf_counter() - t0, 1), rounds=rounds, tools={})
     tools, runs = _chip_tools(checkpoint, peers and _peer_installed()), {}
     for r in range(rounds):
         for name, argv in (list(tools.items()) if r % 2 == 0 else list(tools.items())[::-1]):     # alternate the order
@@ -911,7 +871,7 @@ def bench_chips(out='outputs/bench/speed.json', root=None, n_small=6, rounds=4, 
     res['machine']['loadavg_end'] = [round(v, 2) for v in os.getloadavg()]
     res['summary'] = _chips_summary(res)
     if not workdir: shutil.rmtree(work, ignore_errors=True)
-    if out: _atomic_write(out, lambda t: Path(t).write_text(json.dumps(res, indent=1)))
+    if out: atomic_write(out, lambda t: Path(t).write_text(json.dumps(res, indent=1)))
     if plot: plot_speed(res, plot)
     return res
 
@@ -920,7 +880,7 @@ def _time_models(checkpoint, chips, rounds=2) -> dict:
     imgs, run = [load_scene(c).image for c in chips], load_runner(checkpoint, 'cpu')
     fns = {'cloud-nbdev predict': lambda im: run(im[None])}
     if _peer_installed():
-        from cloud_nbdev.evaluation import CSmaskPeer
+        from cloud_nbdev.peer import CSmaskPeer
         fns.update({f'ukis-csmask {r} m': CSmaskPeer(r) for r in (10, 30)})
     times = {k: [] for k in fns}
     for i in range(rounds + 1):                                                    # round 0 is a warm-up
@@ -965,13 +925,13 @@ def plot_speed(res, path=None):
         ax.set_title(title, fontsize=9); ax.set_xlim(0, max(v) * 1.25); ax.tick_params(labelsize=8)
     axs[0].set_yticks(y); axs[0].set_yticklabels(names); axs[0].invert_yaxis()
     fig.suptitle(f"Same chips, same machine ({res['machine']['cpus']} CPUs)", fontsize=9); fig.tight_layout()
-    if path: _atomic_write(path, lambda t: fig.savefig(t, dpi=90, format='png')); plt.close(fig)
+    if path: atomic_write(path, lambda t: fig.savefig(t, dpi=90, format='png')); plt.close(fig)
     return fig
 
 # %% ../nbs/04_inference.ipynb #c082
 def bench_cli(argv=None) -> int:
     "`make bench` / `.ci/bench.sh`: `bench_chips` (peers side by side) and `bench` (options, forward, scenes); prints the summaries."
-    p = argparse.ArgumentParser('cloud_nbdev inference benchmark', description=bench.__doc__)
+    p = argparse.ArgumentParser('cloud-nbdev bench', description=bench.__doc__)
     a = p.add_argument
     a('--out', default='outputs/bench/inference.json'); a('--sizes', default='4096,10980')
     a('--tile', type=int, default=TILE); a('--overlap', type=int, default=OVERLAP); a('--batch-size', type=int)

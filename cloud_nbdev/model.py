@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy, datetime, hashlib, json, os, subprocess, tempfile, warnings
 from pathlib import Path
 import numpy as np
-from .data import BANDS, BAND_NAMES, DN_SCALE, repo_root, normalize, dihedral, _is_tensor
+from .data import BANDS, BAND_NAMES, DN_SCALE, repo_root, normalize, dihedral, _is_tensor, atomic_write
 
 # %% auto #0
 __all__ = ['DEFAULT_ARCH', 'ONNX_OPSET', 'default_input_contract', 'default_device', 'WeightsUnavailableError', 'build_model',
@@ -78,23 +78,6 @@ def build_model(arch=None, encoder_weights=None) -> torch.nn.Module:
     return _load_encoder_file(cls(encoder_weights=None, **kw), encoder_weights)
 
 # %% ../nbs/01_model.ipynb #c017
-def _file_mode() -> int:
-    "The mode a new file gets under the process's umask (0o644 under the usual 022), read without changing it for good."
-    m = os.umask(0o022); os.umask(m); return 0o666 & ~m
-
-def _publish(tmp, path):
-    "Rename a finished temporary file onto `path`, with the mode a file written in place would have (mkstemp's is 0o600)."
-    os.chmod(tmp, _file_mode()); os.replace(tmp, path)
-
-def _atomic_write(path, write):
-    "Call `write(tmp_path)` then rename the temporary file onto `path`."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
-    try: write(tmp); _publish(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.unlink(tmp)
-    return path
-
 def _sha256(path):
     h = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -121,11 +104,11 @@ def save_checkpoint(ckpt_dir, model, card, dtype='float32') -> Path:
     d = Path(ckpt_dir); d.mkdir(parents=True, exist_ok=True)
     sd = {k: v.detach().to('cpu', getattr(torch, dtype) if v.is_floating_point() else v.dtype).contiguous()
           for k, v in model.state_dict().items()}
-    _atomic_write(d/'model.safetensors', lambda t: save_file(sd, t, metadata={'format': 'pt'}))
+    atomic_write(d/'model.safetensors', lambda t: save_file(sd, t, metadata={'format': 'pt'}))
     card = {**copy.deepcopy(card), 'weights': dict(file='model.safetensors', dtype=dtype,
             sha256=_sha256(d/'model.safetensors'), n_params=sum(v.numel() for v in sd.values())),
             'saved': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')}
-    _atomic_write(d/'model_card.json', lambda t: Path(t).write_text(json.dumps(card, indent=1)))
+    atomic_write(d/'model_card.json', lambda t: Path(t).write_text(json.dumps(card, indent=1)))
     return d
 
 # %% ../nbs/01_model.ipynb #c019
@@ -216,5 +199,5 @@ def export_onnx(model, card, path, opset=ONNX_OPSET) -> Path:
             warnings.simplefilter('ignore')                     # the exporter's deprecation and tracer warnings
             torch.onnx.export(Graph().eval(), (x,), tmp, input_names=['reflectance'], output_names=['proba'],
                               dynamic_axes=axes, opset_version=opset, dynamo=False)
-    try: return _atomic_write(path, write)
+    try: return atomic_write(path, write)
     finally: model.train(was_training)

@@ -5,6 +5,7 @@
 # %% ../nbs/02_training.ipynb #c001
 from __future__ import annotations
 import argparse, copy, csv, datetime, hashlib, json, math, os, platform, random, shutil, subprocess, sys, tempfile, time, warnings
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F, yaml
 import torch.distributed as dist
@@ -12,19 +13,19 @@ import segmentation_models_pytorch as smp
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm.auto import tqdm
 from .data import (IGNORE_INDEX, CloudChipDataset, band_stats, load_chip, make_synthetic_root, read_label,
-                              read_metadata, repo_root, sample_root, split_chips, _rel)
-from .model import (_atomic_write, _sha256, build_model, default_device, default_input_contract, git_sha, load_checkpoint,
-                               make_card, predict_proba, read_card, released_model_dir, save_checkpoint)
-from .inference import write_geotiff
+                              read_metadata, repo_root, sample_root, split_chips, repo_path, repo_relative, atomic_write,
+                              tmp_dir, swap_dir, recover_dir, write_geotiff)
+from .model import (build_model, default_device, default_input_contract, git_sha, load_checkpoint,
+                               make_card, predict_proba, read_card, save_checkpoint)
+from .peer import teacher_id, teacher_targets
 from . import __version__
 
 # %% auto #0
-__all__ = ['HAZE_SPECTRUM', 'default_config', 'make_config', 'load_config', 'recipe_hash', 'run_dir', 'RunExistsError',
-           'check_run_dir', 'data_fingerprint', 'environment_info', 'teacher_id', 'TeacherCache', 'teacher_targets',
-           'chip_targets', 'prepare_data', 'pseudo_label_root', 'seed_everything', 'TargetDataset', 'make_train_loader',
-           'photometric', 'scale_rotate', 'cloud_paste', 'CloudLoss', 'make_optimizer', 'make_scheduler', 'EMA',
-           'iou_counts', 'pooled_iou', 'save_state', 'load_state', 'write_metrics', 'train', 'launch', 'train_cli',
-           'NotBetterError', 'find_cv', 'loco_record', 'promote', 'promote_cli']
+__all__ = ['HAZE_SPECTRUM', 'default_config', 'make_config', 'load_config', 'recipe_hash', 'repo_path', 'run_dir',
+           'RunExistsError', 'check_run_dir', 'data_fingerprint', 'environment_info', 'chip_targets', 'prepare_data',
+           'pseudo_label_root', 'seed_everything', 'TargetDataset', 'make_train_loader', 'photometric', 'scale_rotate',
+           'cloud_paste', 'CloudLoss', 'make_optimizer', 'make_scheduler', 'EMA', 'iou_counts', 'pooled_iou',
+           'save_state', 'load_state', 'write_metrics', 'train', 'launch', 'train_cli']
 
 # %% ../nbs/02_training.ipynb #c007
 def default_config() -> dict:
@@ -86,10 +87,10 @@ def recipe_hash(cfg) -> str:
     return hashlib.sha256(json.dumps({k: v for k, v in sorted(make_config(cfg).items()) if k not in _RUN_KEYS}, default=str).encode()).hexdigest()[:16]
 
 # %% ../nbs/02_training.ipynb #c012
-def _abs(p) -> Path:
+def repo_path(p) -> Path:
     p = Path(p); return p if p.is_absolute() else repo_root()/p
 
-def run_dir(cfg) -> Path: return _abs(cfg['outputs'])/cfg['run_name']
+def run_dir(cfg) -> Path: return repo_path(cfg['outputs'])/cfg['run_name']
 
 class RunExistsError(FileExistsError):
     "A run folder with this name already exists and `resume` is not set."
@@ -122,34 +123,6 @@ def environment_info(device) -> dict:
                 numpy=np.__version__, device=str(d), cuda=torch.version.cuda, torch_threads=torch.get_num_threads(),
                 gpu=torch.cuda.get_device_name(d) if d.type == 'cuda' else None, cpu_count=os.cpu_count())
 
-# %% ../nbs/02_training.ipynb #c016b
-def teacher_id(resolution=10) -> str:
-    "Name, version, resolution and ONNX hash of the teacher: the key of its cached targets."
-    from cloud_nbdev.evaluation import _import_csmask          # imported here: `evaluation` imports this module
-    import importlib.metadata
-    f = Path(_import_csmask().__file__).parent/'model_4b_l2a.onnx'
-    return f"ukis-csmask-{importlib.metadata.version('ukis-csmask')}-4b-l2a-{resolution}m-{_sha256(f)[:10]}"
-
-def _pixel_hash(image) -> str: return hashlib.sha256(np.ascontiguousarray(image, np.float32).tobytes()).hexdigest()[:24]
-
-class TeacherCache:
-    "ukis-csmask's cloud probability (H, W) of a reflectance image (4, H, W), computed once and cached by pixel hash and teacher."
-    def __init__(self, resolution=10, cache='outputs/teacher'):
-        self.resolution, self.dir, self.peer = resolution, _abs(cache)/teacher_id(resolution), None
-    def __call__(self, image) -> np.ndarray:
-        f = self.dir/f'{_pixel_hash(image)}.npy'
-        if not f.exists():
-            from cloud_nbdev.evaluation import CSmaskPeer       # (as above)
-            self.peer = self.peer or CSmaskPeer(self.resolution); p = self.peer.cloud_proba(image).astype(np.float16)
-            _atomic_write(f, lambda t: np.save(open(t, 'wb'), p))
-        return np.load(f).astype(np.float32)
-
-def teacher_targets(root, chip_ids, resolution=10, cache='outputs/teacher', progress=True) -> dict:
-    "The teacher's cloud probability for each chip of `root`: `{id: (H, W) float32}` (see `TeacherCache`)."
-    t = TeacherCache(resolution, cache)
-    return {cid: t(load_chip(Path(root)/'train_features'/cid).image)
-            for cid in tqdm(chip_ids, desc='teacher targets', leave=False, disable=not progress or len(chip_ids) < 3)}
-
 # %% ../nbs/02_training.ipynb #c016f
 def chip_targets(cfg, root, split, flagged=()) -> tuple:
     "(soft targets `{id: (H, W) float32}` of the chips that do not train on their labels, teacher id or None)."
@@ -168,7 +141,7 @@ def prepare_data(cfg, out_dir=None) -> dict:
     if cfg['synthetic']:
         root = Path(out_dir or tempfile.mkdtemp())/'synthetic_data'
         if not (root/'train_metadata.csv').exists(): make_synthetic_root(root, n=cfg['synthetic'], size=cfg['synthetic_size'], seed=cfg['seed'])
-    else: root = _abs(cfg['data_root']) if cfg['data_root'] else sample_root()
+    else: root = repo_path(cfg['data_root']) if cfg['data_root'] else sample_root()
     meta = read_metadata(root, bad_ids=[] if cfg['synthetic'] else None)
     if cfg['chips']:
         missing = set(cfg['chips']) - set(meta.chip_id)
@@ -182,7 +155,7 @@ def prepare_data(cfg, out_dir=None) -> dict:
     if cfg['pseudo_teacher']:                    # bad-label chips of the training locations, relabelled by the teacher
         split['pseudo'] = outside
         if not split['pseudo']: raise ValueError(f"{root}: no bad-label chips outside the validation locations to pseudo-label")
-        root = pseudo_label_root(_abs(cfg['pseudo_teacher']), root, split['pseudo'], Path(out_dir or tempfile.mkdtemp())/'pseudo_data', cfg['pseudo_conf'])
+        root = pseudo_label_root(repo_path(cfg['pseudo_teacher']), root, split['pseudo'], Path(out_dir or tempfile.mkdtemp())/'pseudo_data', cfg['pseudo_conf'])
         split['train'] = sorted(split['train'] + split['pseudo'])
     elif cfg['flagged'] == 'teacher' and outside:
         split['flagged'] = outside; split['train'] = sorted(split['train'] + outside)
@@ -345,27 +318,6 @@ def pooled_iou(model, root, chip_ids, card, device=None, threshold=None, desc='v
         c += iou_counts(predict_proba(model, img, card, device=device).cpu(), y, thr)
     return dict(iou=(c[0] / c[1]).item() if c[1] else float('nan'), intersection=c[0].item(), union=c[1].item())
 
-# %% ../nbs/02_training.ipynb #c039
-def _swap_dir(tmp, final):
-    "Replace folder `final` by the complete folder `tmp` (renames only)."
-    tmp, final = Path(tmp), Path(final); old = final.with_name(f'.{final.name}.old')
-    if old.exists(): shutil.rmtree(old)
-    if final.exists(): os.replace(final, old)
-    os.replace(tmp, final)
-    if old.exists(): shutil.rmtree(old)
-    return final
-
-def _recover_dir(final):
-    "After a crash between the renames of `_swap_dir`, put the previous folder back."
-    final = Path(final); old = final.with_name(f'.{final.name}.old')
-    if not final.exists() and old.exists(): os.replace(old, final)
-    return final
-
-def _tmp_dir(final) -> Path:
-    final = Path(final); final.parent.mkdir(parents=True, exist_ok=True)
-    d = Path(tempfile.mkdtemp(dir=final.parent, prefix=f'.{final.name}.tmp-')); d.chmod(0o755)
-    return d
-
 # %% ../nbs/02_training.ipynb #c040
 def _rng_state() -> dict:
     k, key, pos, hg, cg = np.random.get_state()
@@ -383,7 +335,7 @@ def _set_rng_state(s):
 def _card(cfg, data, run_id, metrics, epoch, step) -> dict:
     return make_card(dict(encoder=cfg['encoder']), default_input_contract(data['norm']), threshold=cfg['threshold'],
                      run_id=run_id, metrics=metrics,
-                     training=dict(config=cfg, run_id=run_id, git_sha=git_sha(), data_root=_rel(data['root']),
+                     training=dict(config=cfg, run_id=run_id, git_sha=git_sha(), data_root=repo_relative(data['root']),
                                    data_fingerprint=data['fingerprint'], split=data['split'], teacher=data.get('teacher'), recipe=recipe_hash(cfg),
                                    chips=data['split']['train'] + data['split']['val'], epoch=epoch, step=step))
 
@@ -391,16 +343,16 @@ def save_state(out, model, ema, opt, sched, scaler, cfg, data, st, improved):
     "Write `best/` (if `improved`) and `last/` (+ `train_state.pt`) into run folder `out`, atomically."
     eval_model = (ema.model if ema else model)
     card = _card(cfg, data, cfg['run_name'], st['history'][-1], st['epoch'], st['step'])
-    if improved: _swap_dir(save_checkpoint(_tmp_dir(out/'best'), eval_model, card), out/'best')
-    tmp = save_checkpoint(_tmp_dir(out/'last'), eval_model, card)
+    if improved: swap_dir(save_checkpoint(tmp_dir(out/'best'), eval_model, card), out/'best')
+    tmp = save_checkpoint(tmp_dir(out/'last'), eval_model, card)
     state = dict(model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(),
                  scaler=scaler.state_dict(), rng=_rng_state(), **st)
     torch.save(state, tmp/'train_state.pt')
-    _swap_dir(tmp, out/'last')
+    swap_dir(tmp, out/'last')
 
 def load_state(out) -> dict:
     "The training state in `out/last/train_state.pt` (weights-only load)."
-    f = _recover_dir(Path(out)/'last')/'train_state.pt'
+    f = recover_dir(Path(out)/'last')/'train_state.pt'
     if not f.exists(): raise FileNotFoundError(f"{f}: no training state to resume from")
     try: return torch.load(f, map_location='cpu', weights_only=True)
     except Exception as e: raise ValueError(f"{f}: unreadable training state ({type(e).__name__}: {str(e)[:200]})") from None
@@ -409,12 +361,12 @@ def load_state(out) -> dict:
 def write_metrics(out, history):
     "`metrics.csv` and `curves.png` in `out` from a list of per-epoch dicts."
     df = pd.DataFrame(history)
-    _atomic_write(Path(out)/'metrics.csv', lambda t: df.to_csv(t, index=False))
+    atomic_write(Path(out)/'metrics.csv', lambda t: df.to_csv(t, index=False))
     import matplotlib; import matplotlib.pyplot as plt
     fig, ax = plt.subplots(1, 2, figsize=(9, 3.2))
     ax[0].plot(df.step, df.train_loss, 'o-'); ax[0].set(xlabel='step', ylabel='train loss', title='loss')
     ax[1].plot(df.step, df.val_iou, 'o-', c='C1'); ax[1].set(xlabel='step', ylabel='pooled IoU', title='validation IoU', ylim=(0, 1))
-    fig.tight_layout(); _atomic_write(Path(out)/'curves.png', lambda t: fig.savefig(t, dpi=90, format='png')); plt.close(fig)
+    fig.tight_layout(); atomic_write(Path(out)/'curves.png', lambda t: fig.savefig(t, dpi=90, format='png')); plt.close(fig)
     return df
 
 # %% ../nbs/02_training.ipynb #c047
@@ -429,12 +381,12 @@ def _ddp_setup(cfg):
 
 def _write_run_files(out, cfg, data, dev):
     out.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out/'params.yaml', lambda t: Path(t).write_text(yaml.safe_dump(cfg, sort_keys=False)))
-    _atomic_write(out/'git_sha.txt', lambda t: Path(t).write_text(git_sha() + '\n'))
-    _atomic_write(out/'data_fingerprint.txt', lambda t: Path(t).write_text(data['fingerprint'] + '\n'))
+    atomic_write(out/'params.yaml', lambda t: Path(t).write_text(yaml.safe_dump(cfg, sort_keys=False)))
+    atomic_write(out/'git_sha.txt', lambda t: Path(t).write_text(git_sha() + '\n'))
+    atomic_write(out/'data_fingerprint.txt', lambda t: Path(t).write_text(data['fingerprint'] + '\n'))
     env = dict(environment_info(dev), world_size=int(os.environ.get('WORLD_SIZE', 1)))
-    _atomic_write(out/'environment.json', lambda t: Path(t).write_text(json.dumps(env, indent=1)))
-    _atomic_write(out/'split.json', lambda t: Path(t).write_text(json.dumps(data['split'], indent=1)))
+    atomic_write(out/'environment.json', lambda t: Path(t).write_text(json.dumps(env, indent=1)))
+    atomic_write(out/'split.json', lambda t: Path(t).write_text(json.dumps(data['split'], indent=1)))
 
 # %% ../nbs/02_training.ipynb #c048
 def _train_step(model, x, y, loss_fn, opt, sched, scaler, cfg, dev):
@@ -539,7 +491,7 @@ def train(cfg) -> dict:
                    best_epoch=st['best_epoch'], last_iou=st['history'][-1]['val_iou'], train_seconds=round(st['train_seconds'], 1),
                    cpu_seconds=round(st['cpu_seconds'], 1),
                    device=str(dev), world_size=world, stopped=False)
-    if main: _atomic_write(out/'summary.json', lambda t: Path(t).write_text(json.dumps(summary, indent=1)))
+    if main: atomic_write(out/'summary.json', lambda t: Path(t).write_text(json.dumps(summary, indent=1)))
     return summary
 
 # %% ../nbs/02_training.ipynb #c069
@@ -566,7 +518,7 @@ def launch(cfg, kernel=None, log_output=True) -> Path:
     "Run config `cfg` in its run folder: papermill on this notebook, or torchrun when `nproc > 1`."
     cfg = make_config(cfg); out = check_run_dir(cfg); out.mkdir(parents=True, exist_ok=True)
     if cfg['nproc'] > 1:
-        f = out/'launch.yaml'; _atomic_write(f, lambda t: Path(t).write_text(yaml.safe_dump(cfg, sort_keys=False)))
+        f = out/'launch.yaml'; atomic_write(f, lambda t: Path(t).write_text(yaml.safe_dump(cfg, sort_keys=False)))
         cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={cfg["nproc"]}',
                '-m', 'cloud_nbdev.training', str(f)]
         r = subprocess.run(cmd, cwd=repo_root())
@@ -612,68 +564,3 @@ def _torchrun_main(path):
         if dist.is_initialized(): dist.destroy_process_group()
 
 if __name__ == '__main__' and len(sys.argv) == 2: _torchrun_main(sys.argv[1])
-
-# %% ../nbs/02_training.ipynb #c079
-class NotBetterError(RuntimeError):
-    "The run's recipe does not beat the released recipe in cross-validation (or has no cross-validation)."
-
-_NESTED_ROW = 'model, OOF threshold (nested)'
-
-def find_cv(recipe, dirs) -> Path|None:
-    "The newest CV folder (with `cv.json`) under `dirs` that cross-validated recipe hash `recipe`."
-    found = [(json.loads(f.read_text()).get('created', ''), f.parent) for d in dirs if Path(d).is_dir() for f in Path(d).glob('*/cv.json')]
-    found = [(c, d) for c, d in found if json.loads((d/'cv.json').read_text()).get('recipe') == recipe]
-    return max(found)[1] if found else None
-
-def loco_record(cv_dir) -> dict:
-    "What a release keeps of its recipe's CV: pooled and per-fold IoU of the model at the nested OOF threshold and at 0.5, the references."
-    cv = json.loads((Path(cv_dir)/'cv.json').read_text()); rows = {r['method']: r for r in cv['table']}
-    if _NESTED_ROW not in rows: raise ValueError(f"{cv_dir}: cv.json has no '{_NESTED_ROW}' row (made by an older cloud-nbdev cv?)")
-    pick = lambda r: dict(iou=r['iou'], fold_iou_mean=r['fold_iou_mean'], **{k: v for k, v in r.items() if k.startswith('iou ')})
-    return dict(cv=_rel(cv_dir), recipe=cv.get('recipe'), iou=rows[_NESTED_ROW]['iou'], threshold=cv['oof_threshold']['model'],
-                nested_thresholds=cv['nested_thresholds']['model'], created=cv.get('created'), git_sha=cv.get('git_sha'),
-                rows={m: pick(r) for m, r in rows.items() if m in (_NESTED_ROW, 'model') or not m.startswith('model')})
-
-def promote(run, target=None, force=False, cv=None, device=None) -> dict:
-    "Copy a run's model into `target` (default `outputs/model/`) as fp16 if its recipe's CV beats the released recipe's."
-    run = Path(run); target = Path(target) if target else released_model_dir()
-    model, card = load_checkpoint(run/'best' if (run/'best').exists() else run, device=default_device(device))
-    cfg = (card.get('training') or {}).get('config') or {}; recipe = recipe_hash(cfg)
-    cv = Path(cv) if cv else find_cv(recipe, [run.parent, _abs(cfg.get('outputs', 'outputs/runs'))])
-    rec = loco_record(cv) if cv else None
-    old = read_card(target).get('loco') if (target/'model_card.json').exists() else None
-    res = dict(run=str(run), target=str(target), recipe=recipe, cv=str(cv) if cv else None, candidate_iou=rec and rec['iou'],
-               released_iou=old and old['iou'], forced=force)
-    if not force:
-        if rec is None: raise NotBetterError(f"{run}: no cross-validation of its recipe ({recipe}) found next to it; run "
-                                             f"`cloud-nbdev cv --config <its config> --name NAME` first, or pass --cv DIR")
-        if rec['recipe'] != recipe: raise NotBetterError(f"{cv}: cross-validated recipe {rec['recipe']}, not the run's ({recipe})")
-        if old and rec['iou'] < old['iou']:
-            raise NotBetterError(f"{run}: its recipe's leave-one-location-out pooled IoU {rec['iou']:.4f} ({cv}) is below the released "
-                                 f"recipe's {old['iou']:.4f} ({old['cv']}); not promoted (use --force)")
-    card = {**card, 'threshold': rec['threshold'] if rec else card['threshold'], 'loco': rec,
-            'promoted': dict(from_run=_rel(run), at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
-                             candidate_loco_iou=res['candidate_iou'], previous_loco_iou=res['released_iou'], forced=force)}
-    tmp = save_checkpoint(_tmp_dir(target), model.half().float(), card, dtype='float16')
-    _keep_provenance(run, cv, tmp/'run'); _swap_dir(tmp, target)
-    return res
-
-def _keep_provenance(run, cv, dest):
-    "The run's small record files (config, git SHA, environment, metrics, executed notebook) and its recipe's CV tables, into `dest`."
-    dest.mkdir(parents=True, exist_ok=True)
-    for f in Path(run).iterdir():
-        if f.is_file() and f.suffix in ('.yaml', '.txt', '.json', '.csv', '.png', '.ipynb') and f.stat().st_size < 2_000_000: shutil.copy(f, dest/f.name)
-    if cv:
-        (dest/'cv').mkdir(exist_ok=True)
-        for n in ('cv.json', 'cv.md', 'cv.png', 'cv_per_chip.csv'):
-            if (Path(cv)/n).exists(): shutil.copy(Path(cv)/n, dest/'cv'/n)
-
-def promote_cli(argv=None):
-    "`cloud-nbdev promote RUN_DIR [--cv CV_DIR] [--force] [--target DIR]`"
-    p = argparse.ArgumentParser('cloud-nbdev promote', description=promote.__doc__)
-    p.add_argument('run'); p.add_argument('--cv', help="the recipe's CV folder (default: found by recipe hash next to the run)")
-    p.add_argument('--force', action='store_true'); p.add_argument('--target'); p.add_argument('--device')
-    a = p.parse_args(argv)
-    try: res = promote(a.run, a.target, a.force, a.cv, a.device)
-    except (NotBetterError, FileNotFoundError, ValueError) as e: print(f"cloud-nbdev promote: {e}", file=sys.stderr); return 1
-    print(json.dumps(res, indent=1)); return 0
