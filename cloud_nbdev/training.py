@@ -21,66 +21,100 @@ from .peer import teacher_id, teacher_targets
 from . import __version__
 
 # %% auto #0
-__all__ = ['HAZE_SPECTRUM', 'default_config', 'make_config', 'load_config', 'recipe_hash', 'repo_path', 'run_dir',
-           'RunExistsError', 'check_run_dir', 'data_fingerprint', 'environment_info', 'chip_targets', 'prepare_data',
-           'pseudo_label_root', 'seed_everything', 'TargetDataset', 'make_train_loader', 'photometric', 'scale_rotate',
-           'cloud_paste', 'CloudLoss', 'make_optimizer', 'make_scheduler', 'EMA', 'iou_counts', 'pooled_iou',
-           'save_state', 'load_state', 'write_metrics', 'train', 'launch', 'train_cli']
+__all__ = ['CONFIG_KEYS', 'HAZE_SPECTRUM', 'Key', 'default_config', 'make_config', 'load_config', 'recipe_hash', 'repo_path',
+           'run_dir', 'RunExistsError', 'check_run_dir', 'data_fingerprint', 'environment_info', 'chip_targets',
+           'prepare_data', 'pseudo_label_root', 'seed_everything', 'TargetDataset', 'make_train_loader', 'photometric',
+           'scale_rotate', 'cloud_paste', 'CloudLoss', 'make_optimizer', 'make_scheduler', 'EMA', 'iou_counts',
+           'pooled_iou', 'save_state', 'load_state', 'write_metrics', 'train', 'launch', 'train_cli']
 
 # %% ../nbs/02_training.ipynb #c007
+@dataclass(frozen=True)
+class Key:
+    "A config key: its default, whether it is part of the recipe, whether `--resume` may change it, and what it may be."
+    default: object
+    recipe: bool = True      # False: it names the run, its validation split or its hardware, not how the model is made
+    resume: bool = False     # True: a resumed run takes a new value; else the run keeps its own
+    ok: tuple = ()           # (test, description) of the allowed values; None is always allowed where it is the default
+
+def _one_of(*vals): return (lambda v: v in vals, f'one of {vals}')
+_INT1, _INT0 = (lambda v: isinstance(v, int) and v >= 1, 'a whole number >= 1'), (lambda v: isinstance(v, int) and v >= 0, 'a whole number >= 0')
+_POS, _NONNEG = (lambda v: v > 0, 'a number > 0'), (lambda v: v >= 0, 'a number >= 0')
+_UNIT, _FRAC = (lambda v: 0 <= v <= 1, 'a number in [0, 1]'), (lambda v: 0 <= v < 1, 'a number in [0, 1)')
+_RUN, _RUN_RESUMABLE = dict(recipe=False), dict(recipe=False, resume=True)
+
+# %% ../nbs/02_training.ipynb #c007b
+CONFIG_KEYS = dict(
+    run_name=Key(None, **_RUN_RESUMABLE), outputs=Key('outputs/runs', **_RUN_RESUMABLE),       # run folder: <outputs>/<run_name>
+    resume=Key(False, **_RUN_RESUMABLE),
+    data_root=Key(None), synthetic=Key(0, ok=_INT0), synthetic_size=Key(64, ok=_INT1),       # None: data/sample; synthetic>0: tiny fake chips
+    chips=Key(None), val_locations=Key(['Chifunfu'], **_RUN), val_frac=Key(0.25, ok=_FRAC, **_RUN), exclude_bad=Key(True),
+    encoder=Key('resnet34'), encoder_weights=Key(None),
+    norm=Key('standardize', ok=_one_of('standardize', 'reflectance')),                        # train-chip statistics or reflectance
+    crop=Key(256, ok=_INT1), batch_size=Key(8, ok=_INT1), steps_per_epoch=Key(25, ok=_INT1), epochs=Key(16, ok=_INT1),
+    workers=Key(0, ok=_INT0, **_RUN_RESUMABLE),
+    flips=Key(True), photometric=Key(True), photo_gain=Key(0.3, ok=_NONNEG), haze=Key(0.0, ok=_NONNEG),  # dihedral; gain x e^±photo_gain, band gain, noise (+ haze)
+    scale=Key(0.0, ok=_NONNEG), rotate=Key(False), cloud_paste=Key(0.0, ok=_UNIT),          # zoom range, free rotation, cloud-paste probability
+    targets=Key('labels', ok=_one_of('labels', 'teacher', 'mix')), mix_weight=Key(0.5, ok=_UNIT),  # per-chip targets: see "Teacher targets"
+    flagged=Key('teacher', ok=_one_of('teacher', 'exclude')),
+    teacher_resolution=Key(10, ok=_one_of(10, 30)), teacher_cache=Key('outputs/teacher', **_RUN),  # ukis-csmask at 10 (or 30) m; its cached targets
+    pseudo_teacher=Key(None), pseudo_conf=Key(0.9, ok=_UNIT),                                  # self-training on bad-label chips' imagery
+    dice_weight=Key(1.0, ok=_NONNEG), bce_weight=Key(0.5, ok=_NONNEG), pos_weight=Key(1.0, ok=_POS), label_smoothing=Key(0.0, ok=_FRAC),
+    optimizer=Key('adamw', ok=_one_of('adam', 'adamw')), lr=Key(3e-4, ok=_POS), weight_decay=Key(1e-4, ok=_NONNEG),
+    schedule=Key('cosine', ok=_one_of('cosine', 'onecycle')), warmup_steps=Key(30, ok=_INT0),
+    grad_clip=Key(1.0, ok=_NONNEG), ema=Key(0.99, ok=_FRAC), patience=Key(0, ok=_INT0), min_delta=Key(0.0, ok=_NONNEG),   # patience 0: no early stopping
+    threshold=Key(0.5, ok=_UNIT),
+    device=Key(None, **_RUN_RESUMABLE), amp=Key(True, **_RUN), channels_last=Key(True, **_RUN),
+    compile=Key(False, **_RUN_RESUMABLE), nproc=Key(1, ok=_INT1, **_RUN_RESUMABLE),          # nproc>1: DDP through torchrun
+    seed=Key(0, ok=_INT0), stop_after_epochs=Key(None, **_RUN_RESUMABLE))                     # stop_after_epochs: simulate a crash (tests)
+
 def default_config() -> dict:
-    "Every setting of a training run, with the CPU-study defaults."
-    return dict(
-        run_name=None, outputs='outputs/runs', resume=False,                  # run folder: <outputs>/<run_name>
-        data_root=None, synthetic=0, synthetic_size=64,                       # None: data/sample; synthetic>0: tiny fake chips
-        chips=None, val_locations=['Chifunfu'], val_frac=0.25, exclude_bad=True,
-        encoder='resnet34', encoder_weights=None, norm='standardize',        # 'standardize' (train-chip stats) or 'reflectance'
-        crop=256, batch_size=8, steps_per_epoch=25, epochs=16, workers=0,
-        flips=True, photometric=True, photo_gain=0.3, haze=0.0,               # dihedral + brightness (x e^±photo_gain)/band gain/noise (+ haze)
-        scale=0.0, rotate=False, cloud_paste=0.0,                             # zoom range, free rotation, cloud-paste probability
-        targets='labels', mix_weight=0.5, flagged='teacher',                 # per-chip targets: see "Teacher targets"
-        teacher_resolution=10, teacher_cache='outputs/teacher',               # ukis-csmask at 10 (or 30) m; its cached soft targets
-        pseudo_teacher=None, pseudo_conf=0.9,                                 # self-training on bad-label chips' imagery
-        dice_weight=1.0, bce_weight=0.5, pos_weight=1.0, label_smoothing=0.0,
-        optimizer='adamw', lr=3e-4, weight_decay=1e-4, schedule='cosine', warmup_steps=30,
-        grad_clip=1.0, ema=0.99, patience=0, min_delta=0.0, threshold=0.5,   # patience 0: no early stopping
-        device=None, amp=True, channels_last=True, compile=False, nproc=1,    # nproc>1: DDP through torchrun
-        seed=0, stop_after_epochs=None)                                       # stop_after_epochs: simulate a crash (tests)
+    "Every setting of a training run, at its default (`CONFIG_KEYS`): a quick CPU run on the published labels."
+    return {k: copy.deepcopy(s.default) for k, s in CONFIG_KEYS.items()}
 
 # %% ../nbs/02_training.ipynb #c008
-_RESUME_OVERRIDABLE = {'resume', 'device', 'workers', 'compile', 'stop_after_epochs', 'nproc', 'outputs', 'run_name'}
+def _check_value(k, v):
+    "`v` as config key `k` takes it (numbers written as strings read as numbers), or a clear error."
+    spec = CONFIG_KEYS[k]; d = spec.default
+    if isinstance(v, str) and isinstance(d, (int, float)) and not isinstance(d, bool):   # YAML 1.1 reads 1e-4 as a string
+        try: f = float(v); v = int(f) if isinstance(d, int) and f.is_integer() else f
+        except ValueError: raise ValueError(f"config {k}={v!r}: expected a number") from None
+    if spec.ok and (v is not None or d is not None):
+        test, what = spec.ok
+        try: good = not isinstance(v, bool) and bool(test(v))
+        except TypeError: good = False
+        if not good: raise ValueError(f"config {k}={v!r}: must be {what}")
+    return v
 
 def make_config(overrides=None, **kw) -> dict:
-    "`default_config()` updated with `overrides` and `kw`; unknown keys are an error."
+    "`default_config()` updated with `overrides` and `kw`; an unknown key or a value a key cannot take is an error."
     cfg, new = default_config(), {**(overrides or {}), **kw}
     unknown = sorted(set(new) - set(cfg))
     if unknown: raise KeyError(f"unknown config key(s) {unknown}; known keys: {sorted(cfg)}")
-    for k, v in new.items():   # YAML 1.1 reads 1e-4 as a string
-        if isinstance(v, str) and isinstance(cfg[k], float): 
-            try: v = float(v)
-            except ValueError: raise ValueError(f"config {k}={v!r}: expected a number") from None
-        cfg[k] = v
+    cfg.update(new)
+    cfg = {k: _check_value(k, v) for k, v in cfg.items()}
     if cfg['run_name'] is None: cfg['run_name'] = datetime.datetime.now().strftime('run-%Y%m%d-%H%M%S')
-    for k in ('schedule', 'optimizer', 'norm', 'targets', 'flagged'):
-        ok = dict(schedule=('cosine', 'onecycle'), optimizer=('adam', 'adamw'), norm=('standardize', 'reflectance'),
-                  targets=('labels', 'teacher', 'mix'), flagged=('teacher', 'exclude'))[k]
-        if cfg[k] not in ok: raise ValueError(f"config {k}={cfg[k]!r}: use one of {ok}")
-    if not 0 <= cfg['mix_weight'] <= 1: raise ValueError(f"config mix_weight={cfg['mix_weight']!r}: the label's weight, in [0, 1]")
-    if cfg['teacher_resolution'] not in (10, 30): raise ValueError(f"config teacher_resolution={cfg['teacher_resolution']!r}: use 10 or 30 (m)")
     return cfg
 
-def load_config(path, overrides=None) -> dict:
-    "A config from a YAML file plus `overrides`; the error names the file."
+def _read_recipe(path, _seen=()) -> dict:
+    "The keys of a YAML config on top of those of the file its `base:` key names (a path relative to it)."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path}: config file not found")
-    y = yaml.safe_load(path.read_text()) or {}
+    if path.resolve() in _seen: raise ValueError(f"{path}: its `base:` chain comes back to it")
+    try: y = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as e: raise ValueError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
     if not isinstance(y, dict): raise ValueError(f"{path}: expected a mapping of config keys")
+    base = y.pop('base', None)
+    return {**(_read_recipe(path.parent/base, (*_seen, path.resolve())) if base else {}), **y}
+
+def load_config(path, overrides=None) -> dict:
+    "A config from a YAML file (on top of its `base:`) plus `overrides`; errors name the file."
+    y = _read_recipe(path)
     try: return make_config({**y, **(overrides or {})})
-    except KeyError as e: raise KeyError(f"{path}: {e.args[0]}") from None
+    except (KeyError, ValueError) as e: raise type(e)(f"{path}: {e.args[0]}") from None
 
 # %% ../nbs/02_training.ipynb #c008a
-_RUN_KEYS = {'run_name', 'outputs', 'resume', 'val_locations', 'val_frac', 'device', 'workers', 'compile', 'nproc',
-             'stop_after_epochs', 'amp', 'channels_last', 'teacher_cache'}
+_RUN_KEYS = {k for k, s in CONFIG_KEYS.items() if not s.recipe}
+_RESUME_OVERRIDABLE = {k for k, s in CONFIG_KEYS.items() if s.resume}
 
 def recipe_hash(cfg) -> str:
     "Hash of a config's recipe: every key except those naming the run, its validation split or its hardware."
