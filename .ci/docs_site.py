@@ -20,7 +20,7 @@ Usage: python .ci/docs_site.py [--out _docs]"""
 import argparse, configparser, json, re, shutil, subprocess, sys, time
 from pathlib import Path
 import yaml
-from nbs_meta import split_cell
+from nbs_meta import sidebar, split_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 PROC, SRC, CONF = ROOT/'_proc', ROOT/'_docs_src', ROOT/'docs'
@@ -29,14 +29,6 @@ def page_name(nb_name, front):
     "The page a notebook becomes: frontmatter `output-file`, else nbdev's rule (number prefix dropped, lower case)."
     if front.get('output-file'): return Path(front['output-file']).stem
     return re.sub(r'^\d+[a-zA-Z0-9]*_', '', Path(nb_name).stem.lower())
-
-def sidebar():
-    "[(caption or None, [notebook, ...]), ...] from nbs/sidebar.yml."
-    items, out = yaml.safe_load((ROOT/'nbs'/'sidebar.yml').read_text())['website']['sidebar']['contents'], []
-    for it in items:
-        if isinstance(it, dict): out.append((it.get('section'), [c for c in it.get('contents', []) if isinstance(c, str)]))
-        else: out.append((None, [it]))
-    return out
 
 def _src(c): return ''.join(c['source']) if isinstance(c['source'], list) else c['source']
 

@@ -1,10 +1,37 @@
-"""What .ci's scripts read from nbs/, read in one place: a code cell's `#|` directives (nbdev's own parser).
+"""What .ci's scripts read from nbs/, read in one place: the chapters, the sidebar, a code cell's `#|` directives.
 
     import nbs_meta      # .ci/ is on sys.path when a script of .ci/ runs (`python .ci/readme.py`)
-    opts, code = nbs_meta.split_cell("#| echo: false\\nshow(x)")     # ({'echo': 'false'}, 'show(x)')
+    nbs_meta.chapters()                     # [.../nbs/00_data.ipynb, .../nbs/01_model.ipynb, ..., .../nbs/05_app.ipynb]
+    nbs_meta.sidebar()                      # [(None, ['index.ipynb']), ('Chapters', ['00_data.ipynb', ...]), ...]
+    opts, code = nbs_meta.split_cell("#| echo: false\\nshow(x)")     # ({'echo': 'false'}, 'show(x)'), nbdev's parser
 
-Used by readme.py, docs_site.py and gpu_check.py."""
+Used by readme.py, docs_site.py, check_docs.py, execute_chapters.py, gpu_check.py and tests/docs_browser.py."""
 import re
+from pathlib import Path
+
+NBS = Path(__file__).resolve().parent.parent/'nbs'
+
+# A chapter is `NN_name.ipynb` or, between two numbers, `NNx_name.ipynb` (`01a_peer.ipynb`). Sorted by name, a lettered
+# chapter comes after its number's and before the next number's: '01_model' < '01a_peer' < '02_training' ('_' < 'a').
+CHAPTER = re.compile(r'\d\d[a-z]?_')
+
+def is_chapter(name) -> bool: return bool(CHAPTER.match(Path(name).name))
+
+def chapters(nbs=NBS) -> list:
+    "The chapters of `nbs` (paths), in order."
+    return sorted((p for p in Path(nbs).glob('*.ipynb') if is_chapter(p.name)), key=lambda p: p.name)
+
+def sidebar(nbs=NBS) -> list:
+    """[(caption or None, [notebook, ...]), ...] from `nbs`/sidebar.yml, the file Quarto reads: a section's notebooks
+    under its caption, a notebook outside any section under None (sections inside sections are not read)."""
+    import yaml
+    out = []
+    for it in yaml.safe_load((Path(nbs)/'sidebar.yml').read_text())['website']['sidebar']['contents']:
+        if isinstance(it, dict): out.append((it.get('section'), [c for c in it.get('contents', []) if isinstance(c, str)]))
+        else: out.append((None, [it]))
+    return out
+
+def sidebar_notebooks(nbs=NBS) -> list: return [n for _, ns in sidebar(nbs) for n in ns]
 
 try:
     from fastcore.basics import AttrDict
