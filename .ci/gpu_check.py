@@ -194,7 +194,7 @@ def _():
     fw = R['steps'].get('forward', {}).get('runner', {})
     for bs in ((4, 32) if GPU else (2,)):
         out = WORK/f'mask_{bs}.tif'
-        argv = [sys.executable, '-c', 'import sys; from cloud_nbdev.data import main; sys.exit(main())', 'predict', scene, out,
+        argv = [sys.executable, '-m', 'cloud_nbdev', 'predict', scene, out,
                 '--device', DEV, '--batch-size', bs, '--quiet', '--checkpoint', CKPT] + ([] if GPU else ['--tile', 256])
         r = run(argv, 240)
         if r['ok']:
