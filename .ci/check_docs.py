@@ -6,11 +6,12 @@
 - every relative link or image in the notebooks' markdown resolves to a file;
 - README.md is current: it is what `.ci/readme.py` renders from nbs/index.ipynb.
 Prints one line per check; exits non-zero on any failure."""
-import json, re, subprocess, sys, yaml
+import json, re, subprocess, sys
 from pathlib import Path
 from nbdev.config import get_config
 from nbdev.quarto import refresh_quarto_yml
 from nbdev.serve import proc_nbs
+from nbs_meta import chapters as nbs_chapters, is_chapter, sidebar_notebooks
 
 cfg = get_config(); nbs = cfg.nbs_path; root = cfg.config_path
 fails = []
@@ -23,18 +24,13 @@ cache = proc_nbs(n_workers=0)
 notebooks = sorted(p.name for p in nbs.glob('*.ipynb'))
 check(all((cache/n).exists() for n in notebooks), f"nbdev docs processing wrote all {len(notebooks)} notebooks into {cache.name}/")
 
-side = yaml.safe_load((nbs/'sidebar.yml').read_text())['website']['sidebar']['contents']
-def flat(items):
-    for it in items:
-        if isinstance(it, dict): yield from flat(it.get('contents', []))
-        else: yield it
-entries = list(flat(side))
+entries = sidebar_notebooks(nbs)                                  # as .ci/docs_site.py reads nbs/sidebar.yml
 check(sorted(entries) == notebooks, f"sidebar lists exactly the notebooks in nbs/ ({len(entries)})")
-chapters = [e for e in entries if re.match(r'\d\d_', e)]
-check(chapters == sorted(chapters) and chapters[-1].startswith('05_app'), "chapters in order, the app last")
+chapters = [e for e in entries if is_chapter(e)]
+check(chapters == [p.name for p in nbs_chapters(nbs)] and chapters[-1].startswith('05_app'), "chapters in order, the app last")
 
 for n in notebooks:
-    if not re.match(r'\d\d_', n): continue
+    if not is_chapter(n): continue
     nb = json.loads((cache/n).read_text())
     docs = sum('show_doc(' in ''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'code')
     check(docs > 0, f"{n}: API docs for its exports ({docs} show_doc cells)")

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH" HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False MPLBACKEND=Agg IN_TEST=1
 t0=$(date +%s)
 renderer=${DOCS_RENDERER:-$(command -v quarto >/dev/null 2>&1 && echo quarto || echo sphinx)}   # DOCS_RENDERER=sphinx|quarto
-key=$({ echo "$renderer"; find settings.ini nbs docs cloud_nbdev .ci/docs.sh .ci/docs_site.py .ci/check_docs.py -type f \
+key=$({ echo "$renderer"; find settings.ini nbs docs cloud_nbdev .ci/docs.sh .ci/docs_site.py .ci/check_docs.py .ci/nbs_meta.py -type f \
           -not -path '*/.ipynb_checkpoints/*' -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha1sum; } | sha1sum | cut -c1-16)
 stamp=_docs/.built-$key
 where="_docs/index.html (to browse it: .venv/bin/python -m http.server -d _docs 8000, then http://127.0.0.1:8000/)"

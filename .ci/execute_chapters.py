@@ -1,6 +1,6 @@
 """Execute the study's chapters in place, so that each one carries its results (figures, tables, numbers) like a paper.
 
-    .venv/bin/python .ci/execute_chapters.py                  # nbs/00_*.ipynb .. nbs/05_*.ipynb, then nbs/model_card.ipynb
+    .venv/bin/python .ci/execute_chapters.py                  # the chapters (nbs/00_*.ipynb, 01a_*...) in order, then model_card
     .venv/bin/python .ci/execute_chapters.py nbs/00_data.ipynb nbs/01_model.ipynb
     .venv/bin/python .ci/execute_chapters.py --flags slow nbs/03_evaluation.ipynb   # also run the cells flagged slow
     .venv/bin/python .ci/execute_chapters.py --sanitize-only NB...                    # only tidy the saved outputs
@@ -24,6 +24,7 @@ The outputs are then made reviewable, so that re-running the study gives small d
 Prints one line per notebook (cells run and skipped, seconds, size, PNGs)."""
 import argparse, base64, copy, io, json, os, re, socket, subprocess, sys, tempfile, time
 from pathlib import Path
+import nbs_meta
 
 ROOT = Path(__file__).resolve().parent.parent
 NBS = ROOT/'nbs'
@@ -32,8 +33,8 @@ MAX_PNG_WIDTH = 1000
 MAX_PNG_KB = 150
 
 def chapters():
-    "The numbered chapters in order, then the model card."
-    return sorted(NBS.glob('[0-9][0-9]_*.ipynb')) + [NBS/'model_card.ipynb']
+    "The numbered chapters in order (`01a_*` after `01_*`: .ci/nbs_meta.py), then the model card."
+    return nbs_meta.chapters(NBS) + [NBS/'model_card.ipynb']
 
 # ---- which cells run: nbdev_test's rule ---------------------------------------------------------------------------
 def skip_reason(cell, skip_flags):

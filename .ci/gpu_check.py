@@ -16,8 +16,9 @@ still leaves what it measured):
 on a small notebook, torchrun with 2 CPU processes), so that the script cannot rot without a GPU. Without data/sample or
 outputs/model (a slimmed checkout) it trains on synthetic chips and predicts with a random-init model of the same size.
 Exit status: 0 when every step passed."""
-import argparse, json, os, platform, re, shutil, subprocess, sys, tempfile, time, traceback
+import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time, traceback
 from pathlib import Path
+from nbs_meta import split_cell              # .ci/nbs_meta.py: nbdev's `#|` parser, or by its rules without nbdev
 
 ROOT = Path(__file__).resolve().parent.parent
 A = argparse.ArgumentParser(); A.add_argument('--mode', choices=('gpu', 'cpu'), default='gpu'); A.add_argument('--out', default='outputs/gpu')
@@ -69,8 +70,12 @@ def _():
                 versions=v, data_sample=(ROOT/'data'/'sample'/'train_features').is_dir(),
                 released_model=(ROOT/'outputs'/'model'/'model_card.json').exists())
 
-SKIP = re.compile(r'^#\|\s*(slow|notest|eval:\s*false)\b', re.M)
-CUDA = re.compile(r'^#\|\s*cuda\b', re.M)
+def cell_flags(src):
+    "(skipped, cuda) for a cell's source: flagged `slow`/`notest`/`eval: false` (not run), flagged `cuda`."
+    d = split_cell(src)[0]                     # nbdev's parser; without nbdev (as on the GPU machine) .ci/nbs_meta.py's own
+    return bool({'slow', 'notest'} & d.keys()) or d.get('eval') == 'false', 'cuda' in d
+
+def is_cuda(src): return cell_flags(src)[1]
 
 def run_cells(nb, run_cuda=True) -> dict:
     """Run a notebook's code cells in order in one namespace, up to its last `#| cuda` cell, as nbdev_test would (from
@@ -79,21 +84,22 @@ def run_cells(nb, run_cuda=True) -> dict:
     read of data/sample in a checkout without it costs only what depends on it."""
     import ast
     cells = [''.join(c['source']) for c in json.loads(Path(nb).read_text())['cells'] if c['cell_type'] == 'code']
-    last = max((i for i, c in enumerate(cells) if CUDA.search(c)), default=-1)
+    last = max((i for i, c in enumerate(cells) if is_cuda(c)), default=-1)
     ns, res, cwd = {'__name__': '__main__'}, dict(cuda=[], prereq_failed=[], n_run=0), os.getcwd()
     os.environ['IN_TEST'] = '1'; os.chdir(Path(nb).parent)
     try:
         for i, src in enumerate(cells[:last + 1]):
-            if SKIP.search(src) or (CUDA.search(src) and not run_cuda): continue
+            skip, cuda = cell_flags(src)
+            if skip or (cuda and not run_cuda): continue
             t, errs, name = time.time(), [], f'{Path(nb).name}[{i}]'
-            parts = [src] if CUDA.search(src) else [ast.Module(body=[st], type_ignores=[]) for st in ast.parse(src).body]
+            parts = [src] if cuda else [ast.Module(body=[st], type_ignores=[]) for st in ast.parse(src).body]
             for part in parts:
                 try: exec(compile(part, name, 'exec'), ns)
                 except BaseException as e:
                     errs.append(f"{type(e).__name__}: {str(e)[:300]}")
                     if isinstance(e, KeyboardInterrupt): raise
             res['n_run'] += 1
-            if CUDA.search(src): res['cuda'].append(dict(cell=i, ok=not errs, error=errs[0] if errs else None, seconds=round(time.time() - t, 1)))
+            if cuda: res['cuda'].append(dict(cell=i, ok=not errs, error=errs[0] if errs else None, seconds=round(time.time() - t, 1)))
             elif errs: res['prereq_failed'].append(dict(cell=i, n_statements_failed=len(errs), first=errs[0]))
     finally: os.chdir(cwd)
     return dict(res, ok=all(c['ok'] for c in res['cuda']))
@@ -101,7 +107,7 @@ def run_cells(nb, run_cuda=True) -> dict:
 @step('cuda_cells')
 def _():
     cuda_cells = lambda p: [''.join(c['source']) for c in json.loads(p.read_text())['cells']
-                            if c['cell_type'] == 'code' and CUDA.search(''.join(c['source']))]
+                            if c['cell_type'] == 'code' and is_cuda(''.join(c['source']))]
     nbs = {p: cuda_cells(p) for p in sorted((ROOT/'nbs').glob('*.ipynb'))}
     nbs = {p: cs for p, cs in nbs.items() if cs}
     for p, cs in nbs.items():
@@ -188,7 +194,7 @@ def _():
     fw = R['steps'].get('forward', {}).get('runner', {})
     for bs in ((4, 32) if GPU else (2,)):
         out = WORK/f'mask_{bs}.tif'
-        argv = [sys.executable, '-c', 'import sys; from cloud_nbdev.data import main; sys.exit(main())', 'predict', scene, out,
+        argv = [sys.executable, '-m', 'cloud_nbdev', 'predict', scene, out,
                 '--device', DEV, '--batch-size', bs, '--quiet', '--checkpoint', CKPT] + ([] if GPU else ['--tile', 256])
         r = run(argv, 240)
         if r['ok']:

@@ -5,27 +5,21 @@ markdown and saved outputs itself, honouring nbdev's `#| hide` and `#| echo: fal
   python .ci/readme.py            execute nbs/index.ipynb in place (it reads the study's outputs), then render
   python .ci/readme.py --render   render from the saved outputs only
   python .ci/readme.py --check    exit 1 if README.md differs from what the saved outputs render to"""
-import base64, json, os, re, subprocess, sys
+import base64, json, os, subprocess, sys
 from pathlib import Path
+from nbs_meta import split_cell
 
 root = Path(__file__).resolve().parent.parent
 nb_path, readme, files = root/'nbs'/'index.ipynb', root/'README.md', root/'README_files'
-
-def directives(src):
-    d = {}
-    for line in src.splitlines():
-        m = re.match(r'^#\|\s*([\w-]+):?\s*(.*)$', line)
-        if m: d[m.group(1)] = m.group(2).strip() or True
-    return d
 
 def render(nb):
     out, images = [], {}
     for i, c in enumerate(nb['cells']):
         src = ''.join(c['source'])
         if c['cell_type'] == 'markdown': out.append(src.strip()); continue
-        d = directives(src)
+        d, code = split_cell(src)                                    # nbdev's reading of the cell's `#|` directives
         if d.get('hide') or d.get('include') == 'false': continue
-        code = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip()
+        code = code.strip()
         if code and d.get('echo') != 'false': out.append(f"``` python\n{code}\n```")
         for o in c.get('outputs', []):
             data = o.get('data', {})

@@ -15,7 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT/'.ci'))
-from docs_site import sidebar, page_name
+from docs_site import page_name
+from nbs_meta import chapters as nbs_chapters, sidebar
 from browser import CHROMIUM, CHROMIUM_ARGS, check, failures
 
 def serve(site):
@@ -79,7 +80,7 @@ def run_checks(browser, base, pages, out):
         if name == pages[0][0]:
             side = page.evaluate("""Array.from(document.querySelectorAll('.sidebar-tree a.reference')).map(a =>
                                     a.getAttribute('href').replace(/^(\\.\\/)?/, '').replace(/#.*$/, ''))""")
-            chapters = sorted(p.name for p in (ROOT/'nbs').glob('[0-9][0-9]_*.ipynb'))
+            chapters = [p.name for p in nbs_chapters(ROOT/'nbs')]
             want = [f"{page_name(n, {})}.html" for n in chapters + ['model_card.ipynb']]
             check(side == want and chapters[-1].startswith('05_app'),
                   f"the sidebar lists every chapter of nbs/ in order, the app last, then the model card: {side}")
