@@ -491,6 +491,44 @@ def _results_note(ev, source, ckpt, card, notes, asum, best_t, stored=False):
              "accuracy 0.93 on its own split without logs; the DrivenData winners reached pooled IoU ~0.897 on the hidden test set with ensembles.")
     return '\n'.join(f"- {x}" for x in s)
 
+# %% ../nbs/03_evaluation.ipynb #c059b
+def _score(root, meta, model, card, ids, thr, tta=False, compare=False, audit=False, peers=True, n_show=3, progress=True) -> dict:
+    "What an evaluation reports, computed: the evaluations, the sweep, the best threshold, the chips to draw and the audit."
+    name = 'model + TTA' if tta else 'model'
+    preds, notes = {name: (model_predictor(model, card, tta=tta), thr)}, []
+    if compare:                                                        # both with and without TTA: its effect and cost
+        preds['model + TTA' if not tta else 'model'] = (model_predictor(model, card, tta=not tta), thr)
+        preds = {k: preds[k] for k in ('model', 'model + TTA')}
+        train = [c for c in resolve_split(meta, card, 'train')[0] if c not in set(ids)]
+        ref, n = reference_predictors(root, train, peers=peers, meta=meta); preds.update(ref); notes += n
+    evs = evaluate_chips(root, ids, preds, meta=meta, keep_probs=len(ids) <= 64, progress=progress)
+    ev = evs[name]; sw = ev.sweep()
+    best, worst = best_worst(ev, n_show); _probs_for(root, ev, best + worst, preds[name][0], meta)
+    sc = dict(name=name, evs=evs, ev=ev, sweep=sw, best_t=choose_threshold(sw) if sw.iou.notna().any() else None, best=best,
+              worst=worst, notes=notes, table=comparison_table(evs) if compare else None, aud=None, aev=None, audit=None)
+    if audit:                                                                   # all chips of the root, without TTA
+        plain = model_predictor(model, card)
+        sc['aev'] = aev = evaluate_chips(root, list(meta.chip_id), {'model': (plain, thr)}, meta=meta, progress=progress)['model']
+        sc['aud'] = aud = label_audit(aev); sc['audit'] = audit_summary(aud); _probs_for(root, aev, list(aud.chip_id[:6]), plain, meta)
+    return sc
+
+def _write_eval(d, root, sc, md=None) -> list:
+    "The tables and figures of a `_score` into folder `d` (and `md` as results.md); returns the figures' file names."
+    ev, sw = sc['ev'], sc['sweep']; n = len(ev.per_chip)
+    ev.per_chip.to_csv(d/'per_chip.csv', index=False); ev.by_location().to_csv(d/'per_location.csv', index=False)
+    sw.to_csv(d/'sweep.csv', index=False)
+    figs = [_save(plot_chips(root, ev, sc['best'], suptitle=f"best {len(sc['best'])} chips (fewest wrong pixels)"), d/'chips_best.png', dpi=60),
+            _save(plot_chips(root, ev, sc['worst'], suptitle=f"worst {len(sc['worst'])} chips (most wrong pixels)"), d/'chips_worst.png', dpi=60),
+            _save(plot_confusion(ev), d/'confusion.png'), _save(plot_reliability(ev), d/'reliability.png'),
+            _save(plot_sweep(ev, sc['best_t']), d/'sweep.png')]
+    if sc['table'] is not None:
+        sc['table'].to_csv(d/'comparison.csv')
+        figs.append(_save(plot_comparison(sc['table'], f'pooled metrics on the same {ev.n_pixels:,} pixels of {n} chips'), d/'comparison.png'))
+    if md: _write_text(d/'results.md', md)
+    if sc['aud'] is not None:
+        sc['aud'].round(5).to_csv(d/'audit.csv', index=False); figs.append(_save(plot_audit(root, sc['aud'], sc['aev']), d/'audit.png', dpi=60))
+    return figs
+
 # %% ../nbs/03_evaluation.ipynb #c060
 def evaluate(root,                   # labelled data root in the DrivenData layout
              checkpoint=None,        # checkpoint folder; None: the released model
@@ -510,46 +548,21 @@ def evaluate(root,                   # labelled data root in the DrivenData layo
     "Evaluate a checkpoint on a labelled data root; write metrics, tables and figures into `out` (atomically); returns the metrics."
     root, meta, ckpt, card, model, ids, source = _prepare(root, checkpoint, chips, split, audit, write_threshold, device)
     thr = float(card['threshold'] if threshold is None else threshold)
-    name = 'model + TTA' if tta else 'model'
-    preds, notes = {name: (model_predictor(model, card, tta=tta), thr)}, []
-    if compare:                                                        # both with and without TTA: its effect and cost
-        preds['model + TTA' if not tta else 'model'] = (model_predictor(model, card, tta=not tta), thr)
-        preds = {k: preds[k] for k in ('model', 'model + TTA')}
-        train = [c for c in resolve_split(meta, card, 'train')[0] if c not in set(ids)]
-        ref, n = reference_predictors(root, train, peers=peers, meta=meta); preds.update(ref); notes += n
-    evs = evaluate_chips(root, ids, preds, meta=meta, keep_probs=len(ids) <= 64, progress=progress)
-    ev = evs[name]; sw = ev.sweep()
-    best_t = choose_threshold(sw) if sw.iou.notna().any() else None
-    best, worst = best_worst(ev, n_show); _probs_for(root, ev, best + worst, preds[name][0], meta)
-    aud = asum = None
-    if audit:                                                                   # all chips of the root, without TTA
-        plain = model_predictor(model, card)
-        aev = evaluate_chips(root, list(meta.chip_id), {'model': (plain, thr)}, meta=meta, progress=progress)['model']
-        aud = label_audit(aev); asum = audit_summary(aud); _probs_for(root, aev, list(aud.chip_id[:6]), plain, meta)
+    sc = _score(root, meta, model, card, ids, thr, tta, compare, audit, peers, n_show, progress)
+    ev, sw, best_t = sc['ev'], sc['sweep'], sc['best_t']
+    stored = write_threshold and best_t is not None
+    md = results_markdown(sc['table'], _results_note(ev, source, ckpt, card, sc['notes'], sc['audit'], best_t, stored)) if compare else None
+    at_best = sw.set_index('threshold').loc[best_t, list(METRICS)].to_dict() if best_t is not None else {}
     out = Path(out); tmp = tmp_dir(out)
     try:
-        ev.per_chip.to_csv(tmp/'per_chip.csv', index=False); ev.by_location().to_csv(tmp/'per_location.csv', index=False)
-        sw.to_csv(tmp/'sweep.csv', index=False)
-        figs = [_save(plot_chips(root, ev, best, suptitle=f'best {len(best)} chips (fewest wrong pixels)'), tmp/'chips_best.png', dpi=60),
-                _save(plot_chips(root, ev, worst, suptitle=f'worst {len(worst)} chips (most wrong pixels)'), tmp/'chips_worst.png', dpi=60),
-                _save(plot_confusion(ev), tmp/'confusion.png'), _save(plot_reliability(ev), tmp/'reliability.png'),
-                _save(plot_sweep(ev, best_t), tmp/'sweep.png')]
-        table = md = None
-        if compare:
-            table = comparison_table(evs); table.to_csv(tmp/'comparison.csv')
-            figs.append(_save(plot_comparison(table, f'pooled metrics on the same {ev.n_pixels:,} pixels of {len(ids)} chips'), tmp/'comparison.png'))
-            md = results_markdown(table, _results_note(ev, source, ckpt, card, notes, asum, best_t, write_threshold and best_t is not None))
-            _write_text(tmp/'results.md', md)
-        if audit:
-            aud.round(5).to_csv(tmp/'audit.csv', index=False); figs.append(_save(plot_audit(root, aud, aev), tmp/'audit.png', dpi=60))
-        at_best = sw.set_index('threshold').loc[best_t, list(METRICS)].to_dict() if best_t is not None else {}
-        metrics = dict(**ev.summary(), predictor=name, tta=tta, checkpoint=str(ckpt), run_id=card.get('run_id'),
+        metrics = dict(**ev.summary(), predictor=sc['name'], tta=tta, checkpoint=str(ckpt), run_id=card.get('run_id'),
                        data_root=str(root), split=split, chips_from=source, chips=ids,
                        best_threshold=dict(threshold=best_t, **at_best), ece=expected_calibration_error(ev),
                        per_location=ev.by_location().to_dict('records'), per_chip=ev.per_chip.to_dict('records'),
-                       comparison=None if table is None else table.reset_index().to_dict('records'), audit=asum, notes=notes,
-                       figures=figs, git_sha=git_sha(), created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
-        if write_threshold and best_t is not None:
+                       comparison=None if sc['table'] is None else sc['table'].reset_index().to_dict('records'),
+                       audit=sc['audit'], notes=sc['notes'], figures=_write_eval(tmp, root, sc, md), git_sha=git_sha(),
+                       created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
+        if stored:
             store_threshold(ckpt, best_t, metric='iou', value=at_best.get('iou'), chips=ids, split=split, tta=tta, data_root=str(root))
             metrics['threshold_stored'] = best_t
         _write_json(tmp/'metrics.json', metrics)
@@ -557,8 +570,7 @@ def evaluate(root,                   # labelled data root in the DrivenData layo
     finally:
         if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
     if summary:
-        res = {**{k: v for k, v in metrics.items() if k != 'per_chip'}, 'eval_dir': str(out)}
-        _write_json(Path(summary)/'results.json', res)
+        _write_json(Path(summary)/'results.json', {**{k: v for k, v in metrics.items() if k != 'per_chip'}, 'eval_dir': str(out)})
         if md: _write_text(Path(summary)/'results.md', md)
     return metrics
 
