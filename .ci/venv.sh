@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
-key=$(cat settings.ini setup.py .ci/venv.sh | sha1sum | cut -c1-16)
+key=$(cat settings.ini setup.py .ci/venv.sh .ci/constraints.txt | sha1sum | cut -c1-16)
 stamp=.venv/.installed-$key
 if [ -f "$stamp" ] && .venv/bin/python -c "import cloud_nbdev" 2>/dev/null; then
   exit 0
@@ -17,8 +17,9 @@ quiet() { "$@" 2>&1 | grep -v -e "^WARNING: Location" -e "^ *$" || true; return 
 # torch/torchvision pinned to the pair that imports together on this machine kind
 # (see shared/INSTALL_NOTES.md); the rest comes from settings.ini through setup.py.
 quiet $pip install -q --upgrade pip "setuptools<81" wheel
-quiet $pip install -q torch==2.14.1 torchvision==0.29.1
-quiet $pip install -q -e ".[dev,peers]"
+# .ci/constraints.txt pins every other package to the versions that made the committed results (see its header).
+quiet $pip install -q -c .ci/constraints.txt torch==2.14.1 torchvision==0.29.1
+quiet $pip install -q -c .ci/constraints.txt -e ".[dev,peers]"
 .venv/bin/python -m ipykernel install --sys-prefix --name cloud-nbdev --display-name "cloud-nbdev (.venv)" >/dev/null
 rm -f .venv/.installed-*
 touch "$stamp"

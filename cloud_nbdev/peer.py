@@ -125,11 +125,12 @@ def make_peer(resolution=10, threads=None):
 
 # %% ../nbs/01a_peer.ipynb #c016b
 def teacher_id(resolution=10) -> str:
-    "Name, version, resolution and ONNX hash of the teacher: the key of its cached targets."
+    "Name, version, resolution, ONNX hash and ONNX Runtime version of the teacher: the key of its cached targets."
     if store := peer_store(): return StoredPeer(store, resolution).teacher_id
-    import importlib.metadata
-    f = Path(_import_csmask().__file__).parent/'model_4b_l2a.onnx'
-    return f"ukis-csmask-{importlib.metadata.version('ukis-csmask')}-4b-l2a-{resolution}m-{_sha256(f)[:10]}"
+    f = Path(_import_csmask().__file__).parent/'model_4b_l2a.onnx'   # first: its error says how to install the extra
+    import importlib.metadata, onnxruntime
+    return (f"ukis-csmask-{importlib.metadata.version('ukis-csmask')}-4b-l2a-{resolution}m-{_sha256(f)[:10]}"
+            f"-ort{onnxruntime.__version__}")
 
 class TeacherCache:
     "ukis-csmask's cloud probability (H, W) of a reflectance image (4, H, W), computed once and cached by pixel hash and teacher."
@@ -138,7 +139,7 @@ class TeacherCache:
     def __call__(self, image) -> np.ndarray:
         f = self.dir/f'{_pixel_hash(image)}.npy'
         if not f.exists():
-            self.peer = self.peer or make_peer(self.resolution); p = self.peer.cloud_proba(image).astype(np.float16)
+            self.peer = self.peer or make_peer(self.resolution, threads=1); p = self.peer.cloud_proba(image).astype(np.float16)
             atomic_write(f, lambda t: np.save(open(t, 'wb'), p))
         return np.load(f).astype(np.float32)
 

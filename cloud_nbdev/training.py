@@ -65,6 +65,7 @@ CONFIG_KEYS = dict(
     threshold=Key(0.5, ok=_UNIT),
     device=Key(None, **_RUN_RESUMABLE), amp=Key(True, **_RUN), channels_last=Key(True, **_RUN),
     compile=Key(False, **_RUN_RESUMABLE), nproc=Key(1, ok=_INT1, **_RUN_RESUMABLE),          # nproc>1: DDP through torchrun
+    threads=Key(None, ok=_INT1, **_RUN),                                                        # torch's CPU threads; None: its default
     seed=Key(0, ok=_INT0), stop_after_epochs=Key(None, **_RUN_RESUMABLE))                     # stop_after_epochs: simulate a crash (tests)
 
 def default_config() -> dict:
@@ -459,6 +460,7 @@ def _open_run(cfg):
         changed = {k for k in saved if k not in _RESUME_OVERRIDABLE and saved[k] != cfg.get(k)}
         if changed and main: warnings.warn(f"resuming {out}: keeping the run's own values for {sorted(changed)}")
         cfg = {**cfg, **{k: v for k, v in saved.items() if k not in _RESUME_OVERRIDABLE}}
+    if cfg['threads']: torch.set_num_threads(cfg['threads'])      # the summation order of CPU kernels depends on it
     if world > 1: dist.barrier()                                   # every rank has checked the folder before rank 0 writes
     data = prepare_data(cfg, out) if rank == 0 else None            # rank 0 first: synthetic chips are written once
     if world > 1: dist.barrier(); data = data or prepare_data(cfg, out)
