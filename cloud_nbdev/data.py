@@ -44,15 +44,13 @@ def repo_path(p) -> Path:
     p = Path(p); return p if p.is_absolute() else repo_root()/p
 
 def check_out_dir(d) -> Path:
-    "Folder `d`, made if missing; a one-line `PermissionError` naming it if it cannot be made or written in (a file in the way, a read-only disk)."
-    d = Path(d)
-    try:
-        d.mkdir(parents=True, exist_ok=True)
-        fd, t = tempfile.mkstemp(dir=d, prefix='.write-test-'); os.close(fd); os.unlink(t)
-    except OSError as e:
-        block = next((p for p in [d, *d.parents] if p.exists()), d)
-        raise PermissionError(f"{d}: output folder is not writable ({block} is a file)" if not block.is_dir() else
-                              f"{d}: output folder is not writable ({e.strerror or e})") from None
+    "Folder `d` if it can be made and written in (checked where it, or the nearest folder above it, is), else a one-line `PermissionError` naming it; makes nothing."
+    d = Path(d); base = next(p for p in [d, *d.resolve().parents] if p.exists())
+    why = None if base.is_dir() else f"{base} is a file"
+    if why is None:
+        try: fd, t = tempfile.mkstemp(dir=base, prefix='.write-test-'); os.close(fd); os.unlink(t)
+        except OSError as e: why = e.strerror or str(e)
+    if why: raise PermissionError(f"{d}: output folder is not writable ({why})")
     return d
 
 def repo_relative(p) -> str:
@@ -377,7 +375,7 @@ def plot_band_histograms(root, chip_ids, bins=100):
 def data_report(root, out_dir, gallery=8) -> dict:
     "Write the data chapter's figures and tables for `root` into `out_dir`; returns a summary dict."
     import matplotlib.pyplot as plt
-    out = check_out_dir(out_dir)
+    out = check_out_dir(out_dir); out.mkdir(parents=True, exist_ok=True)
     meta = read_metadata(root); table = cloud_fraction_table(root, meta)
     table.to_csv(out/'chips.csv', index=False)
     clean = table[~table.bad_label].sort_values('cloud_fraction')
