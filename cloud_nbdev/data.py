@@ -498,7 +498,7 @@ def _check_writable(path, overwrite=False):
     "Raise a clear error if `path` exists (and not `overwrite`) or its folder cannot be created or written."
     path = Path(path)
     if path.exists() and not overwrite: raise FileExistsError(f"{path}: exists; pass overwrite=True (--overwrite) to replace it")
-    check_out_dir(path.parent)
+    check_out_dir(path.parent).mkdir(parents=True, exist_ok=True)
 
 # %% ../nbs/00_data.ipynb #c057g
 def write_geotiff(path, array, profile_like=None, nodata=None, dtype=None, overwrite=False) -> Path:
