@@ -8,7 +8,7 @@ import argparse, datetime, json, re, shutil, sys
 from pathlib import Path
 import numpy as np, pandas as pd
 from tqdm.auto import tqdm
-from .data import read_metadata, repo_path, repo_relative, sample_root, atomic_write, tmp_dir, swap_dir
+from .data import read_metadata, repo_path, repo_relative, sample_root, atomic_write, tmp_dir, swap_dir, build_dir
 from .model import load_checkpoint, save_checkpoint, read_card, released_model_dir, default_device, git_sha
 from .peer import PEER_NAMES, TeacherCache
 from .training import launch, load_config, make_config, run_dir, train, recipe_hash, _parse_overrides
@@ -160,9 +160,10 @@ def cross_validate(config,            # training recipe: a YAML file or a config
                    progress=True) -> dict:
     "Leave-one-location-out CV of a training recipe next to the baselines and the peer; writes cv.json, cv.md, cv.png, cv_per_chip.csv, cv_curves.npz."
     cfg = load_config(config, overrides) if isinstance(config, (str, Path)) else make_config({**config, **(overrides or {})})
+    out = run_dir({**cfg, 'run_name': name})                 # the CV folder, inside the outputs folder
     if cfg['synthetic']: raise ValueError("cross-validation needs a real data root (data_root), not synthetic chips")
     root = repo_path(cfg['data_root']) if cfg['data_root'] else sample_root()
-    meta = read_metadata(root); folds = loco_folds(meta, cfg['exclude_bad']); out = repo_path(cfg['outputs'])/name
+    meta = read_metadata(root); folds = loco_folds(meta, cfg['exclude_bad'])
     rows, notes, cost, tuned, curves = [], [], {}, {}, {}
     for loc, f in tqdm(folds.items(), desc=f'CV {name}', unit='fold', disable=not progress):
         d = _fold_run(cfg, name, loc, papermill); cost[loc] = json.loads((d/'summary.json').read_text())['cpu_seconds']
@@ -258,9 +259,19 @@ def loco_record(cv_dir) -> dict:
                 nested_thresholds=cv['nested_thresholds']['model'], created=cv.get('created'), git_sha=cv.get('git_sha'),
                 rows={m: pick(r) for m, r in rows.items() if m in (MODEL_NESTED, 'model') or not m.startswith('model')})
 
+def _check_target(run, target):
+    "Refuse a target `promote` must not replace: the run, a folder in it or around it, a file, a folder of other things."
+    r, t = Path(run).resolve(), Path(target).resolve()
+    if t == r or r in t.parents or t in r.parents:
+        raise ValueError(f"{target}: the target is the run {run}, inside it or holds it; promote replaces the target, pick another --target")
+    if t.exists() and not t.is_dir(): raise ValueError(f"{target}: the target is a file, not a model folder")
+    if t.is_dir() and any(t.iterdir()) and not (t/'model_card.json').exists():
+        raise ValueError(f"{target}: the target holds files but no model_card.json; promote replaces the target whole, so only a "
+                         f"new or empty folder or a released model's folder can be one")
+
 def promote(run, target=None, force=False, cv=None, device=None) -> dict:
     "Copy a run's model into `target` (default `outputs/model/`) as fp16 if its recipe's CV beats the released recipe's."
-    run = Path(run); target = Path(target) if target else released_model_dir()
+    run = Path(run); target = Path(target) if target else released_model_dir(); _check_target(run, target)   # --force skips only the CV gate
     model, card = load_checkpoint(run/'best' if (run/'best').exists() else run, device=default_device(device))
     cfg = (card.get('training') or {}).get('config') or {}; recipe = recipe_hash(cfg)
     cv = Path(cv) if cv else find_cv(recipe, [run.parent, repo_path(cfg.get('outputs', 'outputs/runs'))])
@@ -278,8 +289,8 @@ def promote(run, target=None, force=False, cv=None, device=None) -> dict:
     card = {**card, 'threshold': rec['threshold'] if rec else card['threshold'], 'loco': rec,
             'promoted': dict(from_run=repo_relative(run), at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
                              candidate_loco_iou=res['candidate_iou'], previous_loco_iou=res['released_iou'], forced=force)}
-    tmp = save_checkpoint(tmp_dir(target), model.half().float(), card, dtype='float16')
-    _keep_provenance(run, cv, tmp/'run'); swap_dir(tmp, target)
+    def fill(d): save_checkpoint(d, model.half().float(), card, dtype='float16'); _keep_provenance(run, cv, d/'run')
+    build_dir(target, fill)
     return res
 
 def _keep_provenance(run, cv, dest):

@@ -15,11 +15,11 @@ from . import __version__
 
 # %% auto #0
 __all__ = ['BANDS', 'BAND_NAMES', 'DN_SCALE', 'IGNORE_INDEX', 'SOURCE_COOP_URL', 'repo_root', 'sample_root', 'repo_path',
-           'repo_relative', 'ChipError', 'read_band', 'Chip', 'load_chip', 'read_chip', 'nodata_mask', 'read_label',
-           'verify_manifest', 'write_chip', 'synthetic_chip', 'make_synthetic_root', 'bad_label_ids', 'read_metadata',
-           'split_chips', 'band_stats', 'normalize', 'dihedral', 'CloudChipDataset', 'make_loaders', 'true_color',
-           'false_color', 'overlay', 'plot_gallery', 'cloud_fraction_table', 'plot_cloud_fraction',
-           'plot_band_histograms', 'data_report', 'download_chips', 'atomic_write', 'tmp_dir', 'swap_dir',
+           'check_out_dir', 'repo_relative', 'ChipError', 'read_band', 'Chip', 'load_chip', 'read_chip', 'nodata_mask',
+           'read_label', 'verify_manifest', 'write_chip', 'synthetic_chip', 'make_synthetic_root', 'bad_label_ids',
+           'read_metadata', 'split_chips', 'band_stats', 'normalize', 'dihedral', 'CloudChipDataset', 'make_loaders',
+           'true_color', 'false_color', 'overlay', 'plot_gallery', 'cloud_fraction_table', 'plot_cloud_fraction',
+           'plot_band_histograms', 'data_report', 'download_chips', 'atomic_write', 'tmp_dir', 'swap_dir', 'build_dir',
            'recover_dir', 'write_geotiff', 'data_report_cli', 'download_cli']
 
 # %% ../nbs/00_data.ipynb #c005
@@ -42,6 +42,16 @@ def sample_root() -> Path:
 def repo_path(p) -> Path:
     "`p` as an absolute path, a relative `p` taken from the repository root (not the working directory)."
     p = Path(p); return p if p.is_absolute() else repo_root()/p
+
+def check_out_dir(d) -> Path:
+    "Folder `d` if it can be made and written in (checked where it, or the nearest folder above it, is), else a one-line `PermissionError` naming it; makes nothing."
+    d = Path(d); base = next(p for p in [d, *d.resolve().parents] if p.exists())
+    why = None if base.is_dir() else f"{base} is a file"
+    if why is None:
+        try: fd, t = tempfile.mkstemp(dir=base, prefix='.write-test-'); os.close(fd); os.unlink(t)
+        except OSError as e: why = e.strerror or str(e)
+    if why: raise PermissionError(f"{d}: output folder is not writable ({why})")
+    return d
 
 def repo_relative(p) -> str:
     "`p` relative to the repository root when inside it (portable in model cards and committed JSON), else absolute."
@@ -365,7 +375,7 @@ def plot_band_histograms(root, chip_ids, bins=100):
 def data_report(root, out_dir, gallery=8) -> dict:
     "Write the data chapter's figures and tables for `root` into `out_dir`; returns a summary dict."
     import matplotlib.pyplot as plt
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
+    out = check_out_dir(out_dir); out.mkdir(parents=True, exist_ok=True)
     meta = read_metadata(root); table = cloud_fraction_table(root, meta)
     table.to_csv(out/'chips.csv', index=False)
     clean = table[~table.bad_label].sort_values('cloud_fraction')
@@ -406,7 +416,7 @@ def _fetch(url, dest, retries=3, timeout=60):
 def download_chips(dest, metadata=None, base_url=SOURCE_COOP_URL, bands=BANDS, labels=True, limit=None, retries=3) -> pd.DataFrame:
     "Download the chips listed in `metadata` (CSV path or DataFrame) into `dest` in the DrivenData layout; resumable."
     import pandas as pd
-    dest = Path(dest)
+    dest = check_out_dir(dest)
     meta = pd.read_csv(metadata or repo_root()/'data'/'reference'/'train_metadata_full_competition.csv') if not isinstance(metadata, pd.DataFrame) else metadata
     meta = meta.head(limit) if limit else meta
     files = [(f'train_features/{c}/{b}.tif', 'uint16') for c in meta.chip_id for b in bands]
@@ -454,6 +464,13 @@ def swap_dir(tmp, final) -> Path:
     if old.exists(): shutil.rmtree(old)
     return final
 
+def build_dir(final, fill) -> Path:
+    "Make folder `final` afresh: `fill(tmp)` fills a new folder beside it, which then replaces `final`; if `fill` fails, `final` stays as it was and the new folder is removed."
+    tmp = tmp_dir(final)
+    try: fill(tmp); return swap_dir(tmp, final)
+    finally:
+        if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
+
 def recover_dir(final) -> Path:
     "After a crash between the renames of `swap_dir`, put the previous folder back."
     final = Path(final); old = final.with_name(f'.{final.name}.old')
@@ -481,10 +498,7 @@ def _check_writable(path, overwrite=False):
     "Raise a clear error if `path` exists (and not `overwrite`) or its folder cannot be created or written."
     path = Path(path)
     if path.exists() and not overwrite: raise FileExistsError(f"{path}: exists; pass overwrite=True (--overwrite) to replace it")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, t = tempfile.mkstemp(dir=path.parent, prefix='.write-test-'); os.close(fd); os.unlink(t)
-    except OSError as e: raise PermissionError(f"{path.parent}: output folder is not writable ({e.strerror})") from None
+    check_out_dir(path.parent).mkdir(parents=True, exist_ok=True)
 
 # %% ../nbs/00_data.ipynb #c057g
 def write_geotiff(path, array, profile_like=None, nodata=None, dtype=None, overwrite=False) -> Path:
@@ -507,7 +521,8 @@ def data_report_cli(argv=None):
     p = argparse.ArgumentParser('cloud-nbdev data-report', description=data_report.__doc__)
     p.add_argument('root'); p.add_argument('--out', default='outputs/study/data'); p.add_argument('--gallery', type=int, default=8)
     a = p.parse_args(argv)
-    print(json.dumps(data_report(a.root, a.out, a.gallery), indent=1))
+    try: print(json.dumps(data_report(a.root, a.out, a.gallery), indent=1))
+    except (OSError, ValueError) as e: print(f"cloud-nbdev data-report: error: {e}", file=sys.stderr); return 2
 
 def download_cli(argv=None):
     "`cloud-nbdev download DEST [--metadata CSV] [--base-url URL] [--limit N]`"
@@ -515,5 +530,6 @@ def download_cli(argv=None):
     p.add_argument('dest'); p.add_argument('--metadata'); p.add_argument('--base-url', default=SOURCE_COOP_URL)
     p.add_argument('--limit', type=int); p.add_argument('--no-labels', action='store_true')
     a = p.parse_args(argv)
-    st = download_chips(a.dest, a.metadata, a.base_url, labels=not a.no_labels, limit=a.limit)
+    try: st = download_chips(a.dest, a.metadata, a.base_url, labels=not a.no_labels, limit=a.limit)
+    except (OSError, ValueError) as e: print(f"cloud-nbdev download: error: {e}", file=sys.stderr); return 2
     print(f"{len(st)} files, {st.bytes.sum()/1e9:.2f} GB in {a.dest}")

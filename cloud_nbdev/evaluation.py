@@ -12,7 +12,7 @@ from torchmetrics.functional.classification import binary_stat_scores
 from tqdm.auto import tqdm
 from fastcore.basics import patch
 from .data import (BANDS, BAND_NAMES, IGNORE_INDEX, ChipError, load_chip, read_label, read_metadata, split_chips,
-                              true_color, overlay, repo_root, sample_root, atomic_write, tmp_dir, swap_dir)
+                              true_color, overlay, repo_root, sample_root, atomic_write, tmp_dir, swap_dir, check_out_dir)
 from .model import (CheckpointError, load_checkpoint, resolve_checkpoint, check_contract, predict_proba,
                                read_card, git_sha, default_device)
 from .peer import PEER_NAMES, PeerUnavailableError, make_peer
@@ -546,6 +546,8 @@ def evaluate(root,                   # labelled data root in the DrivenData layo
              n_show=3,               # best and worst chips to draw
              progress=True) -> dict:
     "Evaluate a checkpoint on a labelled data root; write metrics, tables and figures into `out` (atomically); returns the metrics."
+    for d in (out, summary):             # before any work: an output folder that cannot be written is a one-line error
+        if d: check_out_dir(d)
     root, meta, ckpt, card, model, ids, source = _prepare(root, checkpoint, chips, split, audit, write_threshold, device)
     thr = float(card['threshold'] if threshold is None else threshold)
     sc = _score(root, meta, model, card, ids, thr, tta, compare, audit, peers, n_show, progress)
@@ -606,7 +608,7 @@ def evaluate_cli(argv=None):
     try:
         m = evaluate(a.root, a.checkpoint, a.out, a.tta, a.chips, a.split, a.threshold, a.compare, a.audit,
                      a.write_threshold, a.summary, a.device, peers=not a.no_peers)
-    except (ValueError, FileNotFoundError, PeerUnavailableError) as e:    # ChipError and CheckpointError are ValueErrors
+    except (ValueError, OSError, PeerUnavailableError) as e:    # ChipError and CheckpointError are ValueErrors; an unwritable --out is an OSError
         print(f"cloud-nbdev evaluate: error: {e}", file=sys.stderr); return 2
     _print_metrics(m); print(f"wrote {a.out}/: metrics.json, per_chip.csv, per_location.csv, sweep.csv, {', '.join(m['figures'])}"
                              + (', audit.csv' if m['audit'] else '') + (f"; {a.summary}/results.json, results.md" if a.summary else ''))

@@ -97,18 +97,29 @@ def make_card(arch=None, contract=None, threshold=0.5, **extra) -> dict:
     return dict(format_version=1, model='cloud_nbdev cloud mask', arch={**DEFAULT_ARCH, **(arch or {})},
                 input=contract or default_input_contract(), threshold=float(threshold), **extra)
 
+def _check_written(tw, tc, sd):
+    "Read back the temporary weights `tw` and card `tc` of a checkpoint: the weights load with the keys and shapes of `sd`, the card parses and holds their SHA-256."
+    from safetensors.torch import load_file
+    back = load_file(tw)
+    if {k: tuple(v.shape) for k, v in back.items()} != {k: tuple(v.shape) for k, v in sd.items()}:
+        raise CheckpointError(f"{tw}: the written weights do not read back as written")
+    if json.loads(Path(tc).read_text())['weights']['sha256'] != _sha256(tw): raise CheckpointError(f"{tc}: the written card does not match its weights")
+
 def save_checkpoint(ckpt_dir, model, card, dtype='float32') -> Path:
-    "Write `model.safetensors` and `model_card.json` into `ckpt_dir`, atomically; returns the folder."
+    "Write `model.safetensors` and `model_card.json` into `ckpt_dir`: both written beside, read back and checked, then renamed into place; returns the folder."
     import torch
     from safetensors.torch import save_file
     d = Path(ckpt_dir); d.mkdir(parents=True, exist_ok=True)
     sd = {k: v.detach().to('cpu', getattr(torch, dtype) if v.is_floating_point() else v.dtype).contiguous()
           for k, v in model.state_dict().items()}
-    atomic_write(d/'model.safetensors', lambda t: save_file(sd, t, metadata={'format': 'pt'}))
-    card = {**copy.deepcopy(card), 'weights': dict(file='model.safetensors', dtype=dtype,
-            sha256=_sha256(d/'model.safetensors'), n_params=sum(v.numel() for v in sd.values())),
-            'saved': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')}
-    atomic_write(d/'model_card.json', lambda t: Path(t).write_text(json.dumps(card, indent=1)))
+    def write_weights(tw):     # the card is renamed in only once both are written and checked, the weights right after it
+        save_file(sd, tw, metadata={'format': 'pt'})
+        full = {**copy.deepcopy(card), 'weights': dict(file='model.safetensors', dtype=dtype,
+                sha256=_sha256(tw), n_params=sum(v.numel() for v in sd.values())),
+                'saved': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')}
+        def write_card(tc): Path(tc).write_text(json.dumps(full, indent=1)); _check_written(tw, tc, sd)
+        atomic_write(d/'model_card.json', write_card)
+    atomic_write(d/'model.safetensors', write_weights)
     return d
 
 # %% ../nbs/01_model.ipynb #c019
@@ -123,6 +134,9 @@ def read_card(ckpt_dir) -> dict:
     except json.JSONDecodeError as e: raise CheckpointError(f"{f}: not valid JSON ({e})") from None
     for k in ('arch', 'input', 'threshold', 'weights'):
         if k not in card: raise CheckpointError(f"{f}: model card has no '{k}' section")
+    for k, sub in dict(arch=(), input=('bands', 'norm'), weights=('file', 'sha256')).items():
+        if not isinstance(card[k], dict): raise CheckpointError(f"{f}: model card's '{k}' is not a section of keys")
+        if miss := [s for s in sub if s not in card[k]]: raise CheckpointError(f"{f}: model card has no '{k}.{miss[0]}'")
     return card
 
 def load_checkpoint(ckpt_dir, device='cpu', verify=True):
@@ -155,8 +169,10 @@ def resolve_checkpoint(checkpoint=None) -> Path:
 
 def check_contract(card, bands=BANDS):
     "Raise if a checkpoint expects other bands than the data provides."
-    if list(card['input']['bands']) != list(bands):
-        raise CheckpointError(f"checkpoint expects bands {card['input']['bands']}, data provides {list(bands)}")
+    bands_in = card['input'].get('bands') if isinstance(card.get('input'), dict) else None
+    if bands_in is None: raise CheckpointError(f"model card{' of ' + str(card['run_id']) if card.get('run_id') else ''} has no 'input.bands'")
+    if list(bands_in) != list(bands):
+        raise CheckpointError(f"checkpoint expects bands {bands_in}, data provides {list(bands)}")
 
 # %% ../nbs/01_model.ipynb #c027
 def predict_proba(model, image, card, device=None, amp=True, tta=False) -> torch.Tensor:

@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm.auto import tqdm
 from .data import (IGNORE_INDEX, CloudChipDataset, band_stats, load_chip, make_synthetic_root, read_label,
                               read_metadata, repo_root, sample_root, split_chips, repo_path, repo_relative, atomic_write,
-                              tmp_dir, swap_dir, recover_dir, write_geotiff)
+                              tmp_dir, swap_dir, build_dir, recover_dir, write_geotiff)
 from .model import (build_model, default_device, default_input_contract, git_sha, load_checkpoint,
                                make_card, predict_proba, read_card, save_checkpoint)
 from .peer import teacher_id, teacher_targets
@@ -41,10 +41,12 @@ _INT1, _INT0 = (lambda v: isinstance(v, int) and v >= 1, 'a whole number >= 1'),
 _POS, _NONNEG = (lambda v: v > 0, 'a number > 0'), (lambda v: v >= 0, 'a number >= 0')
 _UNIT, _FRAC = (lambda v: 0 <= v <= 1, 'a number in [0, 1]'), (lambda v: 0 <= v < 1, 'a number in [0, 1)')
 _RUN, _RUN_RESUMABLE = dict(recipe=False), dict(recipe=False, resume=True)
+_NAME = (lambda v: isinstance(v, str) and not v.startswith('/') and all(p not in ('', '.', '..') for p in v.split('/')),
+         "a name inside the outputs folder ('a' or 'a/b'; no '..', no absolute path)")
 
 # %% ../nbs/02_training.ipynb #c007b
 CONFIG_KEYS = dict(
-    run_name=Key(None, **_RUN_RESUMABLE), outputs=Key('outputs/runs', **_RUN_RESUMABLE),       # run folder: <outputs>/<run_name>
+    run_name=Key(None, ok=_NAME, **_RUN_RESUMABLE), outputs=Key('outputs/runs', **_RUN_RESUMABLE),       # run folder: <outputs>/<run_name>
     resume=Key(False, **_RUN_RESUMABLE),
     data_root=Key(None), synthetic=Key(0, ok=_INT0), synthetic_size=Key(64, ok=_INT1),       # None: data/sample; synthetic>0: tiny fake chips
     chips=Key(None), val_locations=Key(['Chifunfu'], **_RUN), val_frac=Key(0.25, ok=_FRAC, **_RUN), exclude_bad=Key(True),
@@ -125,7 +127,11 @@ def recipe_hash(cfg) -> str:
 def repo_path(p) -> Path:
     p = Path(p); return p if p.is_absolute() else repo_root()/p
 
-def run_dir(cfg) -> Path: return repo_path(cfg['outputs'])/cfg['run_name']
+def run_dir(cfg) -> Path:
+    "`<outputs>/<run_name>`; an error if the name leads out of the outputs folder (`..`, an absolute path, a link)."
+    out = repo_path(cfg['outputs']); d = out/_check_value('run_name', cfg['run_name'])
+    if out.resolve() not in d.resolve().parents: raise ValueError(f"config run_name={cfg['run_name']!r}: {d} is outside the outputs folder {out}")
+    return d
 
 class RunExistsError(FileExistsError):
     "A run folder with this name already exists and `resume` is not set."
@@ -138,6 +144,13 @@ def check_run_dir(cfg) -> Path:
     if cfg['resume'] and not (d/'params.yaml').exists():
         raise FileNotFoundError(f"{d}: nothing to resume (no params.yaml)")
     return d
+
+def _resumed(cfg, out) -> tuple:
+    "(config, keys kept) of resuming run folder `out`: its own `params.yaml` but for the keys `--resume` may change, checked again."
+    f = out/'params.yaml'; kept = {k: v for k, v in _read_recipe(f).items() if k not in _RESUME_OVERRIDABLE}
+    try: new = make_config({**cfg, **kept})
+    except (KeyError, ValueError) as e: raise type(e)(f"{f}: {e.args[0]}") from None
+    return new, sorted(k for k in kept if kept[k] != cfg.get(k))
 
 # %% ../nbs/02_training.ipynb #c014
 def data_fingerprint(root, chip_ids) -> str:
@@ -378,12 +391,15 @@ def save_state(out, model, ema, opt, sched, scaler, cfg, data, st, improved):
     "Write `best/` (if `improved`) and `last/` (+ `train_state.pt`) into run folder `out`, atomically."
     eval_model = (ema.model if ema else model)
     card = _card(cfg, data, cfg['run_name'], st['history'][-1], st['epoch'], st['step'])
-    if improved: swap_dir(save_checkpoint(tmp_dir(out/'best'), eval_model, card), out/'best')
-    tmp = save_checkpoint(tmp_dir(out/'last'), eval_model, card)
+    if improved: build_dir(out/'best', lambda d: save_checkpoint(d, eval_model, card))
     state = dict(model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(),
                  scaler=scaler.state_dict(), rng=_rng_state(), **st)
-    torch.save(state, tmp/'train_state.pt')
-    swap_dir(tmp, out/'last')
+    def last(d):               # the state must load back the way `--resume` loads it before it replaces last/
+        save_checkpoint(d, eval_model, card); f = d/'train_state.pt'; torch.save(state, f)
+        try: torch.load(f, map_location='cpu', weights_only=True)
+        except Exception as e: raise ValueError(f"{out/'last'/f.name}: the training state does not load back ({type(e).__name__}: "
+                                                f"{str(e).splitlines()[0][:200]}); last/ kept as it was") from None
+    build_dir(out/'last', last)
 
 def load_state(out) -> dict:
     "The training state in `out/last/train_state.pt` (weights-only load)."
@@ -456,10 +472,8 @@ def _open_run(cfg):
     cfg = make_config(cfg); rank, world, dev = _ddp_setup(cfg); main = rank == 0
     out = check_run_dir(cfg)
     if cfg['resume']:
-        saved = yaml.safe_load((out/'params.yaml').read_text())
-        changed = {k for k in saved if k not in _RESUME_OVERRIDABLE and saved[k] != cfg.get(k)}
-        if changed and main: warnings.warn(f"resuming {out}: keeping the run's own values for {sorted(changed)}")
-        cfg = {**cfg, **{k: v for k, v in saved.items() if k not in _RESUME_OVERRIDABLE}}
+        cfg, changed = _resumed(cfg, out)
+        if changed and main: warnings.warn(f"resuming {out}: keeping the run's own values for {changed}")
     if cfg['threads']: torch.set_num_threads(cfg['threads'])      # the summation order of CPU kernels depends on it
     if world > 1: dist.barrier()                                   # every rank has checked the folder before rank 0 writes
     data = prepare_data(cfg, out) if rank == 0 else None            # rank 0 first: synthetic chips are written once
@@ -550,9 +564,15 @@ def _parse_overrides(pairs) -> dict:
     return {k: val(v) for k, v in (pairs or [])}
 
 # %% ../nbs/02_training.ipynb #c070
+def _checked_run(cfg) -> tuple:
+    "(config, run folder) of a launch, checked before anything is written: the values, the name, the folder, a resumed run's own config."
+    cfg = make_config(cfg); out = check_run_dir(cfg)
+    if cfg['resume']: _resumed(cfg, out)
+    return cfg, out
+
 def launch(cfg, kernel=None, log_output=True) -> Path:
     "Run config `cfg` in its run folder: papermill on this notebook, or torchrun when `nproc > 1`."
-    cfg = make_config(cfg); out = check_run_dir(cfg); out.mkdir(parents=True, exist_ok=True)
+    cfg, out = _checked_run(cfg); out.mkdir(parents=True, exist_ok=True)
     if cfg['nproc'] > 1:
         f = out/'launch.yaml'; atomic_write(f, lambda t: Path(t).write_text(yaml.safe_dump(cfg, sort_keys=False)))
         cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={cfg["nproc"]}',
@@ -579,13 +599,14 @@ def train_cli(argv=None):
     p.add_argument('-p', nargs=2, action='append', metavar=('KEY', 'VALUE'), help='override one config key (value parsed as YAML)')
     p.add_argument('--kernel', help='jupyter kernel (default: cloud-nbdev, else python3)')
     a = p.parse_args(argv); ov = _parse_overrides(a.p)
+    def fail(e): print(f"cloud-nbdev train: error: {e.args[0] if isinstance(e, KeyError) else e}", file=sys.stderr); return 2
     if a.name: ov['run_name'] = a.name
+    if a.resume and not a.name: return fail(ValueError('--resume needs --name NAME (the run to continue)'))
     if a.resume: ov['resume'] = True
-    try: cfg = load_config(a.config, ov) if a.config else make_config(ov)
-    except (KeyError, ValueError, FileNotFoundError) as e: p.error(str(e.args[0] if isinstance(e, KeyError) else e))
-    if a.resume and not a.name: p.error('--resume needs --name NAME (the run to continue)')
+    try: cfg, out = _checked_run(load_config(a.config, ov) if a.config else ov)     # nothing is written before this passes
+    except (KeyError, ValueError, OSError) as e: return fail(e)
     try: out = launch(cfg, a.kernel)
-    except (RunExistsError, FileNotFoundError) as e: p.error(str(e))
+    except (RunExistsError, FileNotFoundError) as e: return fail(e)
     print(f"run folder: {out}")
     s = out/'summary.json'
     if s.exists(): print(s.read_text())
