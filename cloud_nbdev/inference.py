@@ -196,7 +196,7 @@ def read(self:SceneReader, window=None):
     bad = _bad_pixels(img, nod)
     if bad.any():
         nb, nv = int(bad.sum()), int((~nod).sum())
-        if nb > nv / 2:
+        if nb >= 100 and nb > nv / 2:
             v = img[:, bad]; v = v[np.isfinite(v)]
             raise SceneError(self.paths[0], f"{nb} of {nv} valid pixels of a window have reflectance outside {REFLECTANCE_RANGE[0]:g} to "
                                             f"{REFLECTANCE_RANGE[1]:g} after scaling as {self.scale}"
@@ -445,7 +445,8 @@ def onnx_export(checkpoint=None, cache_dir=None, rebuild=False) -> Path:
         export_onnx(model, card, onx)
         meta = dict(key=entry.name, checkpoint=str(d), weights_sha256=card['weights']['sha256'], opset=ONNX_OPSET,
                     torch=sys.modules['torch'].__version__, build_s=round(time.perf_counter() - t0, 1),
-                    built=time.strftime('%Y-%m-%dT%H:%M:%S%z'), onnx_bytes=onx.stat().st_size)
+                    built=time.strftime('%Y-%m-%dT%H:%M:%S%z'), onnx_bytes=onx.stat().st_size,
+                    checked={})                                                  # read by versions before issue 22
         write_json(mf, meta)
     return onx
 
