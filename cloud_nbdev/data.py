@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #c001
 from __future__ import annotations
-import argparse, csv, hashlib, json, os, random, shutil, sys, tempfile, time, urllib.request, urllib.error, warnings
+import argparse, csv, errno, hashlib, json, os, random, re, shutil, socket, sys, tempfile, time, urllib.request, urllib.error, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, rasterio
@@ -19,8 +19,9 @@ __all__ = ['BANDS', 'BAND_NAMES', 'DN_SCALE', 'IGNORE_INDEX', 'SOURCE_COOP_URL',
            'read_label', 'verify_manifest', 'write_chip', 'synthetic_chip', 'make_synthetic_root', 'bad_label_ids',
            'read_metadata', 'split_chips', 'band_stats', 'normalize', 'dihedral', 'CloudChipDataset', 'make_loaders',
            'true_color', 'false_color', 'overlay', 'plot_gallery', 'cloud_fraction_table', 'plot_cloud_fraction',
-           'plot_band_histograms', 'data_report', 'download_chips', 'atomic_write', 'tmp_dir', 'swap_dir', 'build_dir',
-           'recover_dir', 'write_geotiff', 'data_report_cli', 'download_cli']
+           'plot_band_histograms', 'data_report', 'download_chips', 'WriteError', 'sweep_tmp', 'atomic_write',
+           'write_json', 'tmp_dir', 'swap_dir', 'build_dir', 'recover_dir', 'verify_geotiff', 'write_geotiff',
+           'data_report_cli', 'download_cli']
 
 # %% ../nbs/00_data.ipynb #c005
 BANDS = ('B04', 'B03', 'B02', 'B08')       # model input order: red, green, blue, NIR (all 10 m)
@@ -64,9 +65,17 @@ class ChipError(ValueError):
     "A chip, band or label file that cannot be used; the message names the file and the problem."
     def __init__(self, path, problem): super().__init__(f"{path}: {problem}"); self.path, self.problem = Path(path), problem
 
+def _missing(path) -> str:
+    "Why `path` cannot be opened: a symlink loop, a broken symlink, or no such file."
+    try: os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP: return "symlink loop (the link leads, through links, back to itself)"
+        if Path(path).is_symlink(): return f"broken symlink (to {os.readlink(path)}, which does not exist)"
+    return "file not found"
+
 def _open_raster(path):
     path = Path(path)
-    if not path.exists(): raise ChipError(path, "file not found")
+    if not path.exists(): raise ChipError(path, _missing(path))
     if path.stat().st_size == 0: raise ChipError(path, "file is empty (0 bytes)")
     try: return rasterio.open(path)
     except RasterioIOError as e: raise ChipError(path, f"not a readable GeoTIFF ({str(e).splitlines()[0][:120]})") from None
@@ -435,18 +444,72 @@ def _file_mode() -> int:
     "The mode a new file gets under the process's umask (0o644 under the usual 022), read without changing it for good."
     m = os.umask(0o022); os.umask(m); return 0o666 & ~m
 
-def _publish(tmp, path):
-    "Rename a finished temporary file onto `path`, with the mode a file written in place would have (mkstemp's is 0o600)."
+class WriteError(OSError):
+    "A file that could not be written whole (disk full, file too large, I/O error); the old file is left as it was."
+
+_HOST = re.sub(r'[^A-Za-z0-9_]', '_', socket.gethostname().split('.')[0]) or 'host'
+_TMP_RE = re.compile(r'^\..+\.(?P<host>[A-Za-z0-9_]+)-(?P<pid>\d+)\.[^.]+\.tmp$')
+_SWEPT = set()
+
+def _pid_alive(pid) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: pass                                            # alive, another user's
+    return True
+
+def sweep_tmp(folder, force=False) -> list:
+    "Delete the temporary files in `folder` whose process (on this machine) is dead; once per folder and process unless `force`."
+    key = os.path.realpath(folder)
+    if key in _SWEPT and not force: return []
+    _SWEPT.add(key); gone = []
+    try: entries = list(os.scandir(folder))
+    except OSError: return gone
+    for e in entries:
+        m = _TMP_RE.match(e.name)
+        if not m or m['host'] != _HOST or int(m['pid']) == os.getpid() or _pid_alive(int(m['pid'])): continue
+        try: os.unlink(e.path); gone.append(Path(e.path))
+        except OSError: pass
+    return gone
+
+def _mkstemp(path) -> str:
+    "A new empty temporary file `.NAME.HOST-PID.XXXXXXXX.tmp` next to `path` (after sweeping that folder once)."
+    path = Path(path); sweep_tmp(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.{_HOST}-{os.getpid()}.', suffix='.tmp'); os.close(fd)
+    return tmp
+
+def _why(e) -> str:
+    "The most telling one-line reason of a failed write (GDAL's cause, not 'see previous exception')."
+    c = e.__cause__ if 'previous exception' in str(e) and e.__cause__ else e
+    return ' '.join(str(c).split())[:200] or type(c).__name__
+
+def _publish(tmp, path, verify=None):
+    "Sync the finished temporary file, check it with `verify(tmp)`, then rename it onto `path` with the mode a file written in place would have."
+    try:
+        with open(tmp, 'rb') as f: os.fsync(f.fileno())
+        if verify: verify(tmp)
+    except Exception as e:
+        raise WriteError(f"{path}: not written whole ({_why(e)}; disk full?); the old file, if any, is left as it was") from None
     os.chmod(tmp, _file_mode()); os.replace(tmp, path)
 
-def atomic_write(path, write) -> Path:
-    "Call `write(tmp_path)` then rename the temporary file onto `path`; on any error the old `path` is left as it was."
+def atomic_write(path, write, verify=None) -> Path:
+    "Call `write(tmp_path)`, check the result with `verify(tmp_path)`, then rename it onto `path`; on any error the old `path` is left as it was."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
-    try: write(tmp); _publish(tmp, path)
+    tmp = _mkstemp(path)
+    try:
+        try: write(tmp)
+        except OSError as e:
+            raise WriteError(f"{path}: not written ({_why(e)}); the old file, if any, is left as it was") from None
+        _publish(tmp, path, verify)
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
     return path
+
+def write_json(path, obj) -> Path:
+    "`obj` as indented JSON, atomically; the file is read back and compared before it replaces `path`."
+    text = json.dumps(obj, indent=1)
+    def same(t):
+        if Path(t).read_text() != text: raise OSError("the file read back differs from what was written")
+    return atomic_write(path, lambda t: Path(t).write_text(text), verify=same)
 
 # %% ../nbs/00_data.ipynb #c057b
 def tmp_dir(final) -> Path:
@@ -500,9 +563,21 @@ def _check_writable(path, overwrite=False):
     if path.exists() and not overwrite: raise FileExistsError(f"{path}: exists; pass overwrite=True (--overwrite) to replace it")
     check_out_dir(path.parent).mkdir(parents=True, exist_ok=True)
 
+def verify_geotiff(path, height, width, count, dtype, check=None, rows=1024):
+    "Reopen a GeoTIFF and read it back whole, `rows` at a time: raises unless it has the expected size, bands and dtype and every block decodes; `check(y0, data)` may test the pixels."
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', NotGeoreferencedWarning)
+        with rasterio.open(path) as f:
+            got = (f.height, f.width, f.count, f.dtypes[0])
+            if got != (height, width, count, np.dtype(dtype).name):
+                raise OSError(f"reads back as {got[0]}x{got[1]}, {got[2]} bands {got[3]}, not {height}x{width}, {count} {np.dtype(dtype).name}")
+            for y0 in range(0, height, rows):
+                data = f.read(window=rasterio.windows.Window(0, y0, width, min(rows, height - y0)))
+                if check: check(y0, data)
+
 # %% ../nbs/00_data.ipynb #c057g
 def write_geotiff(path, array, profile_like=None, nodata=None, dtype=None, overwrite=False) -> Path:
-    "Write `array` (H, W) or (C, H, W) as a tiled, compressed GeoTIFF on the grid of `profile_like`, atomically."
+    "Write `array` (H, W) or (C, H, W) as a tiled, compressed GeoTIFF on the grid of `profile_like`, atomically; read back and compared before it replaces `path`."
     path, arr = Path(path), np.asarray(array)
     arr = arr[None] if arr.ndim == 2 else arr
     if arr.ndim != 3: raise ValueError(f"expected an (H, W) or (C, H, W) array, got shape {arr.shape}")
@@ -513,7 +588,10 @@ def write_geotiff(path, array, profile_like=None, nodata=None, dtype=None, overw
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', NotGeoreferencedWarning)
             with rasterio.open(tmp, 'w', **prof) as dst: dst.write(arr)
-    return atomic_write(path, write)
+    def same(y0, data):
+        if not np.array_equal(data, arr[:, y0:y0 + data.shape[1]], equal_nan=arr.dtype.kind == 'f'):
+            raise OSError("pixels read back differ from those written")
+    return atomic_write(path, write, verify=lambda t: verify_geotiff(t, *arr.shape[1:], arr.shape[0], arr.dtype, same))
 
 # %% ../nbs/00_data.ipynb #c059
 def data_report_cli(argv=None):

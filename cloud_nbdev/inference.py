@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_inference.ipynb #c001
 from __future__ import annotations
-import argparse, copy, hashlib, json, math, os, platform, shutil, subprocess, sys, tempfile, time, warnings
+import argparse, copy, hashlib, json, math, os, platform, shutil, signal, subprocess, sys, tempfile, time, warnings
 try: import resource                      # peak RSS in the benchmark; Unix only
 except ImportError: resource = None
 from concurrent.futures import ThreadPoolExecutor
@@ -16,18 +16,19 @@ from tqdm.auto import tqdm
 from fastcore.basics import patch
 from . import __version__
 from .data import (BANDS, DN_SCALE, Chip, ChipError, _open_raster, nodata_mask, repo_root, sample_root, dihedral,
-                              repo_relative, atomic_write, _publish, write_geotiff, _tiff_profile, _check_writable)
+                              repo_relative, atomic_write, _publish, write_geotiff, _tiff_profile, _check_writable,
+                              WriteError, write_json, verify_geotiff, _mkstemp, _why)
 from .model import (CheckpointError, resolve_checkpoint, read_card, load_checkpoint, check_contract, predict_proba,
                                default_device, build_model, make_card, save_checkpoint, export_onnx, dihedral_inv,
                                ONNX_OPSET, _sha256)
 
 # %% auto #0
-__all__ = ['DEFAULT_BAND_MAP', 'RASTER_SUFFIXES', 'SCALES', 'TILE', 'OVERLAP', 'ENGINES', 'MASK_NODATA', 'GDAL_CACHE_MB',
-           'SceneError', 'parse_band_map', 'SceneReader', 'load_scene', 'write_stack', 'tile_starts', 'fit_tile',
-           'blend_window', 'TorchRunner', 'load_model', 'OnnxRunner', 'onnx_cache_dir', 'onnx_export', 'load_runner',
-           'predict_array', 'proba_to_mask', 'output_paths', 'predict_file', 'is_chip_dir', 'list_inputs',
-           'parse_shard', 'predict_folder', 'predict_cli', 'write_synthetic_scene', 'bench', 'bench_chips',
-           'plot_speed', 'bench_cli', 'speed_markdown', 'gpu_markdown']
+__all__ = ['DEFAULT_BAND_MAP', 'RASTER_SUFFIXES', 'SCALES', 'MIN_SIZE', 'REFLECTANCE_RANGE', 'TILE', 'OVERLAP', 'ENGINES',
+           'MASK_NODATA', 'GDAL_CACHE_MB', 'SceneError', 'parse_band_map', 'SceneReader', 'load_scene', 'write_stack',
+           'tile_starts', 'fit_tile', 'blend_window', 'TorchRunner', 'load_model', 'OnnxRunner', 'onnx_cache_dir',
+           'onnx_export', 'load_runner', 'predict_array', 'proba_to_mask', 'output_paths', 'predict_file',
+           'is_chip_dir', 'list_inputs', 'parse_shard', 'predict_folder', 'predict_cli', 'write_synthetic_scene',
+           'bench', 'bench_chips', 'plot_speed', 'bench_cli', 'speed_markdown', 'gpu_markdown']
 
 # %% ../nbs/04_inference.ipynb #c008
 DEFAULT_BAND_MAP = ('B02', 'B03', 'B04', 'B08')   # file bands 1-4 of a multi-band GeoTIFF: blue, green, red, NIR
@@ -69,6 +70,17 @@ def _decide_scale(scale, dtype, sample, path) -> str:
     return scale
 
 # %% ../nbs/04_inference.ipynb #c013
+def _band_files(folder) -> dict:
+    "A chip folder's GeoTIFFs by upper-case stem; two files for one band (`B02.tif` and `b02.tif`) are an error."
+    found = {}
+    for f in sorted(Path(folder).iterdir()):
+        if f.suffix.lower() not in ('.tif', '.tiff'): continue
+        k = f.stem.upper()
+        if k in found and k in DEFAULT_BAND_MAP:
+            raise SceneError(folder, f"{found[k].name} and {f.name} are both band {k}; keep one")
+        found.setdefault(k, f)
+    return found
+
 def _scene_sources(src, band_map=None):
     "The scene's name and, for each of `BANDS`, the (path, band index) it is read from."
     if isinstance(src, (list, tuple)):
@@ -77,7 +89,7 @@ def _scene_sources(src, band_map=None):
         return Path(src[0]).parent.name or 'scene', [(paths[b], 1) for b in BANDS], True
     p = Path(src)
     if p.is_dir():
-        found = {f.stem.upper(): f for f in p.iterdir() if f.suffix.lower() in ('.tif', '.tiff')}
+        found = _band_files(p)
         missing = [b for b in DEFAULT_BAND_MAP if b not in found]
         if missing: raise SceneError(p, f"not a chip folder: missing {', '.join(m + '.tif' for m in missing)} "
                                         "(expected B02.tif, B03.tif, B04.tif, B08.tif)")
@@ -86,11 +98,14 @@ def _scene_sources(src, band_map=None):
     return p.stem, [(p, names.index(b) + 1) for b in BANDS], False
 
 # %% ../nbs/04_inference.ipynb #c014
+MIN_SIZE = 8                 # rasters smaller than 8x8 pixels are refused: no model context, and likely a mistake
+
 class SceneReader:
     "Windowed, checked access to a scene (chip folder, multi-band file or 4 files) as reflectance in `BANDS` order."
     def __init__(self, src, band_map=None, scale='auto', offset=0.0):
         self.name, self.sources, single = _scene_sources(src, band_map)
-        self.offset, self._ds = float(offset), {}
+        if not math.isfinite(float(offset)): raise ValueError(f"offset must be a finite number, not {offset}")
+        self.offset, self._ds, self._bad = float(offset), {}, []
         self.band_map = DEFAULT_BAND_MAP if single else parse_band_map(band_map)
         try: self._open(single)
         except BaseException: self.close(); raise
@@ -98,6 +113,7 @@ class SceneReader:
         self.height, self.width, self.crs, self.transform = ref.height, ref.width, ref.crs, ref.transform
         self.profile, self.nodata_value = dict(ref.profile), ref.nodata
         self.paths = sorted({str(p) for p, _ in self.sources})
+        self.files = sorted({str(Path(f).resolve()) for ds in self._ds.values() for f in ds.files} | {str(Path(p).resolve()) for p in self.paths})
         self.scale = self._check_scale(scale)
         self.div = np.float32(DN_SCALE if self.scale == 'l2a' else 1)
     def __enter__(self): return self
@@ -126,6 +142,8 @@ def _open(self:SceneReader, single):
             hint = "" if single else f" (band map {','.join(self.band_map)}; give one name per file band with band_map / --band-map)"
             raise SceneError(path, f"expected {want} band{'s' if want > 1 else ''}, found {ds.count}{hint}")
         if len(set(ds.dtypes)) > 1: raise SceneError(path, f"bands have different dtypes {sorted(set(ds.dtypes))}")
+        if min(ds.height, ds.width) < MIN_SIZE:
+            raise SceneError(path, f"{ds.height}x{ds.width} pixels is too small; at least {MIN_SIZE}x{MIN_SIZE} is needed")
         if ref is None: ref = (path, ds); continue
         if (ds.height, ds.width) != (ref[1].height, ref[1].width):
             raise SceneError(path, f"size {ds.height}x{ds.width} differs from {ref[0].name} {ref[1].height}x{ref[1].width}")
@@ -134,6 +152,8 @@ def _open(self:SceneReader, single):
         if ds.dtypes[0] != ref[1].dtypes[0]: raise SceneError(path, f"dtype {ds.dtypes[0]} differs from {ref[0].name} {ref[1].dtypes[0]}")
 
 # %% ../nbs/04_inference.ipynb #c016
+REFLECTANCE_RANGE = (-0.5, 5.0)          # reflectance outside this range (after scaling) is a bad pixel
+
 @patch
 def read_raw(self:SceneReader, window=None):
     "Raw values (4, h, w) float32 in `BANDS` order and the nodata mask (h, w) of a `rasterio.windows.Window` (None: all)."
@@ -142,30 +162,67 @@ def read_raw(self:SceneReader, window=None):
         try: bands.append(self._ds[path].read(idx, window=window, out_dtype='float32'))
         except RasterioIOError as e: raise SceneError(path, f"corrupt raster data ({str(e).splitlines()[0][:120]})") from None
     raw = np.stack(bands)
-    nod = (raw == 0).all(0) | np.isnan(raw).any(0)
+    nod = (raw == 0).all(0) | np.isnan(raw).all(0)
     if self.nodata_value is not None and not np.isnan(self.nodata_value): nod |= (raw == np.float32(self.nodata_value)).any(0)
     return raw, nod
 
+def _bad_pixels(img, nod=None) -> np.ndarray:
+    "Pixels (h, w) of reflectance (C, h, w) with a non-finite value or one outside `REFLECTANCE_RANGE` in any band (nodata excluded)."
+    lo, hi = REFLECTANCE_RANGE
+    with np.errstate(invalid='ignore'): bad = ~((img >= lo) & (img <= hi)).all(0)        # NaN compares False
+    return bad if nod is None else bad & ~nod
+
+def _fill_bad(img, bad, max_rings=64) -> np.ndarray:
+    "Replace the `bad` pixels of (C, h, w) `img` in place, ring by ring from their edge, by the mean of their good 4-neighbours (0 beyond `max_rings`)."
+    bad = bad.copy()
+    sl = [((slice(1, None), slice(None)), (slice(None, -1), slice(None))), ((slice(None, -1), slice(None)), (slice(1, None), slice(None))),
+          ((slice(None), slice(1, None)), (slice(None), slice(None, -1))), ((slice(None), slice(None, -1)), (slice(None), slice(1, None)))]
+    for _ in range(max_rings):
+        if not bad.any(): break
+        s, n = np.zeros_like(img), np.zeros(bad.shape, np.float32)
+        for dst, src in sl:
+            good = ~bad[src]; s[(slice(None), *dst)] += np.where(good, img[(slice(None), *src)], 0); n[dst] += good
+        ring = bad & (n > 0)
+        img[:, ring] = s[:, ring] / n[ring]; bad &= ~ring
+    img[:, bad] = 0
+    return img
+
 @patch
 def read(self:SceneReader, window=None):
-    "Reflectance (4, h, w) float32 in `BANDS` order (0 on nodata) and the nodata mask (h, w) of a window (None: all)."
+    "Reflectance (4, h, w) float32 in `BANDS` order (0 on nodata, bad pixels filled) and the nodata mask (h, w), bad pixels included, of a window (None: all)."
     raw, nod = self.read_raw(window)
     img = (raw + np.float32(self.offset)) / self.div if self.offset else raw / self.div
     img[:, nod] = 0
-    if img.size and (mx := float(img.max())) > 10:
-        raise SceneError(self.paths[0], f"reflectance up to {mx:.4g} after scaling as {self.scale}: wrong --scale/--offset?")
+    bad = _bad_pixels(img, nod)
+    if bad.any():
+        nb, nv = int(bad.sum()), int((~nod).sum())
+        if nb >= 100 and nb > nv / 2:
+            v = img[:, bad]; v = v[np.isfinite(v)]
+            raise SceneError(self.paths[0], f"{nb} of {nv} valid pixels of a window have reflectance outside {REFLECTANCE_RANGE[0]:g} to "
+                                            f"{REFLECTANCE_RANGE[1]:g} after scaling as {self.scale}"
+                                            + (f" (up to {float(np.abs(v).max()):.4g})" if v.size else "") + ": wrong --scale/--offset?")
+        y, x = np.nonzero(bad); w = window or Window(0, 0, self.width, self.height)
+        if sum(map(len, self._bad)) < 10_000_000: self._bad.append((y + int(w.row_off)) * self.width + x + int(w.col_off))
+        _fill_bad(img, bad); nod = nod | bad
     return img, nod
 
 @patch
+def bad_pixels(self:SceneReader) -> dict | None:
+    "How many bad pixels (non-finite or out of range) were read and their bounding box [row0, col0, row1, col1] (inclusive); None if none."
+    if not self._bad: return None
+    f = np.unique(np.concatenate(self._bad)); y, x = f // self.width, f % self.width
+    return dict(n=int(f.size), bbox=[int(y.min()), int(x.min()), int(y.max()), int(x.max())], rule=f"non-finite, or reflectance outside {REFLECTANCE_RANGE[0]:g} to {REFLECTANCE_RANGE[1]:g}")
+
+@patch
 def _check_scale(self:SceneReader, scale):
-    "Decide and check the scale on a sample of up to 9 windows of 256x256 spread over the scene."
+    "Decide and check the scale on a sample of up to 9 windows of 256x256 spread over the scene (finite values only)."
     n = 3 if min(self.height, self.width) > 768 else 1
     vals = []
     for y in np.linspace(0, self.height - min(256*(n > 1) or self.height, self.height), n).astype(int):
         for x in np.linspace(0, self.width - min(256*(n > 1) or self.width, self.width), n).astype(int):
             h, w = (256, 256) if n > 1 else (self.height, self.width)
             raw, nod = self.read_raw(Window(x, y, w, h))
-            vals.append(raw[:, ~nod].ravel())
+            v = raw[:, ~nod]; vals.append(v[np.isfinite(v)])
     return _decide_scale(scale, self._ds[self.sources[0][0]].dtypes[0], np.concatenate(vals), self.paths[0])
 
 # %% ../nbs/04_inference.ipynb #c018
@@ -248,7 +305,11 @@ def _predict_tiles(read, height, width, run, emit, tile=TILE, overlap=OVERLAP, b
             stats['n_skipped'] += len(got) - len(todo)
             probs = iter([])
             if todo:
-                t = time.perf_counter(); probs = iter(run(np.stack([g[3] for g in todo]))); stats['model_s'] += time.perf_counter() - t
+                t = time.perf_counter(); out = run(np.stack([g[3] for g in todo])); stats['model_s'] += time.perf_counter() - t
+                for g, p in zip(todo, out):
+                    if (nan := int(np.isnan(p[~g[4]]).sum())):
+                        raise RuntimeError(f"the model returned NaN for {nan} valid pixels of the tile at row {g[1]}, column {g[2]} (a broken checkpoint?)")
+                probs = iter(out)
             pending += [(i, y, x, next(probs) if not nd.all() else None, nd) for i, y, x, _, nd in got]
             while pending and pending[0][0] == row:
                 i, y, x, p, nd = pending.pop(0)
@@ -297,8 +358,9 @@ def load_model(checkpoint=None, device=None):
     import torch
     dev = default_device(device)
     if dev.type == 'cuda' and not torch.cuda.is_available(): raise RuntimeError("--device cuda asked for, but no CUDA GPU is available")
-    model, card = load_checkpoint(resolve_checkpoint(checkpoint), device=dev)
-    check_contract(card)
+    ck = resolve_checkpoint(checkpoint)
+    model, card = load_checkpoint(ck, device=dev)
+    check_contract(card); _check_norm(card, (ck.parent if ck.is_file() else ck)/'model_card.json')
     return model.to(memory_format=torch.channels_last), card
 
 # %% ../nbs/04_inference.ipynb #c029a
@@ -347,27 +409,45 @@ def _one_line(e) -> str:
     return msg if isinstance(e, (ValueError, OSError)) else f"{type(e).__name__}: {msg}"
 
 # %% ../nbs/04_inference.ipynb #c029d
-def onnx_export(checkpoint=None, cache_dir=None, rebuild=False) -> Path:
-    "The ONNX export of a checkpoint (default: the released model), built on first use and rebuilt when the checkpoint changes."
-    d = _ckpt_dir(checkpoint); card = read_card(d); check_contract(card)
-    wf = d/card['weights']['file']
-    if not wf.exists(): raise CheckpointError(f"{wf}: weights file missing")
-    entry = Path(cache_dir or onnx_cache_dir())/_export_key(card)
-    onx, mf = entry/'model.onnx', entry/'export.json'
-    meta = json.loads(mf.read_text()) if onx.exists() and mf.exists() and not rebuild else None
-    st = wf.stat(); stamp, wkey = [st.st_size, st.st_mtime_ns], str(wf.resolve())
-    if meta and meta['checked'].get(wkey) == stamp: return onx                  # this file, unchanged since it was hashed
+_VERIFIED = {}                # weights file -> (size, mtime, inode) when this process last hashed it and found it right
+
+def _check_norm(card, where='model card'):
+    "Raise `CheckpointError` naming `where` unless the card's normalization has finite numbers and positive standard deviations."
+    norm = card.get('input', {}).get('norm') or {}
+    nums = {k: np.asarray(norm[k], np.float64).ravel() for k in ('mean', 'std', 'clip') if k in norm}
+    if not all(np.isfinite(v).all() for v in nums.values()) or ('std' in nums and (nums['std'] <= 0).any()):
+        raise CheckpointError(f"{where}: normalization {json.dumps(norm)} has a standard deviation of 0 or a non-finite number")
+
+def _verify_weights(wf, card):
+    "Check a weights file against the card's SHA-256, hashing it once per process and file version."
+    st = wf.stat(); stamp, key = (st.st_size, st.st_mtime_ns, st.st_ino), str(wf.resolve())
+    if _VERIFIED.get(key) == stamp: return
     if _sha256(wf) != card['weights']['sha256']:
         raise CheckpointError(f"{wf}: SHA-256 differs from the model card (corrupt or replaced file)")
+    _VERIFIED[key] = stamp
+
+def onnx_export(checkpoint=None, cache_dir=None, rebuild=False) -> Path:
+    "The ONNX export of a checkpoint (default: the released model), built on first use and rebuilt when the checkpoint changes or the export is damaged."
+    d = _ckpt_dir(checkpoint); card = read_card(d); check_contract(card); _check_norm(card, d/'model_card.json')
+    wf = d/card['weights']['file']
+    if not wf.exists(): raise CheckpointError(f"{wf}: weights file missing")
+    _verify_weights(wf, card)
+    entry = Path(cache_dir or onnx_cache_dir())/_export_key(card)
+    onx, mf = entry/'model.onnx', entry/'export.json'
+    try: meta = json.loads(mf.read_text()) if onx.exists() and not rebuild else None
+    except (OSError, ValueError): meta = None
+    if meta and meta.get('onnx_bytes') != onx.stat().st_size:
+        _log(f"the cached ONNX export {onx} is {'damaged (' + str(onx.stat().st_size) + ' bytes, built as ' + str(meta['onnx_bytes']) + ')' if meta.get('onnx_bytes') else 'of an older version (no size recorded)'}; rebuilding it")
+        meta = None
     if meta is None:
         _log(f"building the ONNX export of {d} in {entry} (once per checkpoint)")
         t0 = time.perf_counter(); model, _ = load_checkpoint(d, verify=False)    # verified just above
         export_onnx(model, card, onx)
         meta = dict(key=entry.name, checkpoint=str(d), weights_sha256=card['weights']['sha256'], opset=ONNX_OPSET,
                     torch=sys.modules['torch'].__version__, build_s=round(time.perf_counter() - t0, 1),
-                    built=time.strftime('%Y-%m-%dT%H:%M:%S%z'), checked={})
-    meta['checked'][wkey] = stamp
-    atomic_write(mf, lambda t: Path(t).write_text(json.dumps(meta, indent=1)))
+                    built=time.strftime('%Y-%m-%dT%H:%M:%S%z'), onnx_bytes=onx.stat().st_size,
+                    checked={})                                                  # read by versions before issue 22
+        write_json(mf, meta)
     return onx
 
 # %% ../nbs/04_inference.ipynb #c029h
@@ -384,7 +464,13 @@ def load_runner(checkpoint=None, device=None, engine='auto', threads=None):
     if engine == 'onnx' and not cpu: raise ValueError(f"engine 'onnx' runs on the CPU only, not on {device or 'a GPU'}: pass --device cpu")
     d = _ckpt_dir(checkpoint)
     if engine == 'torch' or not cpu: return TorchRunner(*load_model(d, device), source=str(d))
-    try: return OnnxRunner(onnx_export(d), read_card(d), threads, source=str(d))
+    try:
+        onx = onnx_export(d)
+        try: return OnnxRunner(onx, read_card(d), threads, source=str(d))
+        except ImportError: raise
+        except Exception as e:                                       # a damaged cached export: rebuilt once, not abandoned
+            _log(f"the cached ONNX export {onx} does not load ({_one_line(e)[:200]}); rebuilding it")
+            return OnnxRunner(onnx_export(d, rebuild=True), read_card(d), threads, source=str(d))
     except CheckpointError: raise
     except Exception as e:
         if engine == 'onnx': raise
@@ -395,9 +481,10 @@ def load_runner(checkpoint=None, device=None, engine='auto', threads=None):
 def _as_runner(model=None, card=None, checkpoint=None, device=None, engine='auto'):
     "`model` if it is a runner, a `TorchRunner` for a PyTorch `model` and its `card`, else `load_runner(checkpoint, ...)`."
     if model is None: return load_runner(checkpoint, device, engine)
-    if isinstance(model, _Runner): return model
+    if isinstance(model, _Runner): _check_norm(model.card, model.source or 'model card'); return model
     if device is not None: model = model.to(default_device(device))
-    return TorchRunner(model, card or make_card(), str(checkpoint) if checkpoint else None)
+    card = card or make_card(); _check_norm(card, checkpoint or 'model card')
+    return TorchRunner(model, card, str(checkpoint) if checkpoint else None)
 
 def predict_array(image, nodata=None, model=None, card=None, checkpoint=None, tile=TILE, overlap=OVERLAP, batch_size=None,
                   device=None, tta=False, progress=False, engine='auto') -> np.ndarray:
@@ -410,6 +497,9 @@ def predict_array(image, nodata=None, model=None, card=None, checkpoint=None, ti
     if min(h, w) < 32: raise ValueError(f"image is {h}x{w} pixels; at least 32x32 is needed")
     nodata = nodata_mask(image) if nodata is None else np.asarray(nodata, bool)
     if nodata.shape != (h, w): raise ValueError(f"nodata mask shape {nodata.shape} differs from image {(h, w)}")
+    bad = _bad_pixels(image, nodata)                       # non-finite or out of range: nodata, filled before the model
+    if bad.any() or not np.isfinite(image[:, nodata]).all():
+        image = image.copy(); image[:, nodata] = 0; _fill_bad(image, bad); nodata = nodata | bad
     run, out = _as_runner(model, card, checkpoint, device, engine), np.empty((h, w), np.float32)
     def emit(y0, rows): out[y0:y0+len(rows)] = rows
     _predict_tiles(lambda y, x, th, tw: (image[:, y:y+th, x:x+tw], nodata[y:y+th, x:x+tw]), h, w, lambda x: run(x, tta),
@@ -430,15 +520,15 @@ def proba_to_mask(prob, threshold=0.5) -> np.ndarray:
 GDAL_CACHE_MB = 64
 
 class _BlockWriter:
-    "Mask (and probability) GeoTIFFs written in whole blocks of rows to temporary files, renamed into place on `commit`."
+    "Mask (and probability) GeoTIFFs written in whole blocks of rows to temporary files, verified and renamed into place on `commit`."
     def __init__(self, mask_path, proba_path, like, height, width, threshold, chunk=512, block=256):
         self.final = {'mask': Path(mask_path), **({'proba': Path(proba_path)} if proba_path else {})}
-        self.threshold, self.block, self.width, self.y, self.n = threshold, block, width, 0, 0
+        self.threshold, self.block, self.width, self.height, self.y, self.n = threshold, block, width, height, 0, 0
         self.buf = np.empty((block + min(height, chunk), width), np.float32)    # rows waiting for a whole block
-        self.n_valid = self.n_cloud = 0; self.tmp, self.ds = {}, {}
+        self.n_valid = self.n_cloud = 0; self.tmp, self.ds, self.files = {}, {}, {}
         try:
             for k, p in self.final.items():
-                fd, t = tempfile.mkstemp(dir=p.parent, prefix=f'.{p.name}.', suffix='.tmp'); os.close(fd); self.tmp[k] = t
+                self.tmp[k] = t = _mkstemp(p)
                 prof = _tiff_profile(like, height, width, 1, 'uint8' if k == 'mask' else 'float32', MASK_NODATA if k == 'mask' else float('nan'))
                 with warnings.catch_warnings():
                     warnings.simplefilter('ignore', NotGeoreferencedWarning); self.ds[k] = rasterio.open(t, 'w', **prof)
@@ -453,16 +543,36 @@ class _BlockWriter:
     def _write(self, n):
         rows = self.buf[:n]; mask = proba_to_mask(rows, self.threshold); win = Window(0, self.y, self.width, n)
         self.n_valid += int((mask != MASK_NODATA).sum()); self.n_cloud += int((mask == 1).sum())
-        self.ds['mask'].write(mask, 1, window=win)
-        if 'proba' in self.ds: self.ds['proba'].write(rows, 1, window=win)
+        for k, a in (('mask', mask), ('proba', rows)):
+            if k not in self.ds: continue
+            try: self.ds[k].write(a, 1, window=win)
+            except OSError as e: raise WriteError(f"{self.final[k]}: not written ({_why(e)}); the old file, if any, is left as it was") from None
         self.buf[:self.n - n] = self.buf[n:self.n].copy(); self.n -= n; self.y += n
 
 # %% ../nbs/04_inference.ipynb #c047
 @patch
+def _verify(self:_BlockWriter, k, tmp):
+    "Read a finished temporary file back whole: the mask must hold exactly the valid and cloudy pixels written, the probabilities as many non-NaN pixels."
+    got = dict(valid=0, cloud=0)
+    def count(y0, a):
+        if k == 'mask': got['valid'] += int((a != MASK_NODATA).sum()); got['cloud'] += int((a == 1).sum())
+        else: got['valid'] += int((~np.isnan(a)).sum())
+    verify_geotiff(tmp, self.height, self.width, 1, 'uint8' if k == 'mask' else 'float32', count)
+    want = dict(valid=self.n_valid, cloud=self.n_cloud if k == 'mask' else 0)
+    if got != want: raise OSError(f"read back {got['valid']} valid pixels, not {want['valid']}")
+
+@patch
 def commit(self:_BlockWriter):
-    "Write the remaining rows, close and rename the temporary files onto their final names."
+    "Write the remaining rows, close, verify and rename the temporary files onto their final names (nothing renamed unless all verify)."
     if self.n: self._write(self.n)
-    for ds in self.ds.values(): ds.close()
+    for k, ds in self.ds.items():
+        try: ds.close()
+        except OSError as e: raise WriteError(f"{self.final[k]}: not written ({_why(e)}); the old file, if any, is left as it was") from None
+    self.ds = {}
+    for k, p in self.final.items():
+        try: self._verify(k, self.tmp[k])
+        except Exception as e: raise WriteError(f"{p}: not written whole ({_why(e)}; disk full?); the old file, if any, is left as it was") from None
+        self.files[k] = dict(bytes=os.path.getsize(self.tmp[k]), sha256=_sha256(self.tmp[k]))
     for k, p in self.final.items(): _publish(self.tmp[k], p)
     self.tmp = {}
 
@@ -478,8 +588,10 @@ def abort(self:_BlockWriter):
 
 # %% ../nbs/04_inference.ipynb #c048
 def output_paths(output, probabilities=False) -> dict:
-    "Where `predict_file` writes: the mask `x.tif`, its summary `x.json` and optionally probabilities `x_proba.tif`."
+    "Where `predict_file` writes: the mask `x.tif`, its summary `x.json` and optionally probabilities `x_proba.tif`; never one file for two."
     output = Path(output)
+    if output.suffix.lower() == '.json':
+        raise ValueError(f"{output}: a mask cannot be written over its own summary (x.tif writes x.json); name the mask .tif")
     d = dict(mask=output, summary=output.with_suffix('.json'))
     if probabilities: d['proba'] = output.with_name(output.stem + '_proba' + (output.suffix or '.tif'))
     return d
@@ -497,11 +609,12 @@ def predict_file(src, output, checkpoint=None, model=None, card=None, threshold=
     t0 = time.perf_counter(); output = Path(output)
     if output.is_dir(): output = output/f'{_scene_sources(src, band_map)[0]}.tif'
     paths = output_paths(output, probabilities)
-    for p in paths.values(): _check_writable(p, overwrite)
     with SceneReader(src, band_map, scale, offset) as r:
+        if hit := sorted(set(r.files) & {str(q.resolve()) for q in paths.values()}):
+            raise SceneError(paths['mask'], f"output would overwrite the input {hit[0]}"
+                             f"{' (a file the VRT reads)' if hit[0] not in {str(Path(q).resolve()) for q in r.paths} else ''}; choose another output path")
+        for p in paths.values(): _check_writable(p, overwrite)
         if r.crs is None: warnings.warn(f"{r.paths[0]}: no CRS; the mask will have none either")
-        if {str(Path(q).resolve()) for q in r.paths} & {str(q.resolve()) for q in paths.values()}:
-            raise SceneError(paths['mask'], "output would overwrite the input; choose another output path")
         t1 = time.perf_counter(); run = _as_runner(model, card, checkpoint, device, engine)
         card, batch_size = run.card, batch_size or run.batch_size; thr = _resolve_threshold(threshold, card)
         t2 = time.perf_counter()
@@ -520,7 +633,7 @@ def predict_file(src, output, checkpoint=None, model=None, card=None, threshold=
                        transform=list(r.transform)[:6] if r.crs or not r.transform.is_identity else None,
                        scale=r.scale, offset=r.offset, band_map=','.join(r.band_map), threshold=thr,
                        cloud_pct=round(100*bw.n_cloud/bw.n_valid, 3) if bw.n_valid else None, valid_pct=round(100*bw.n_valid/n, 3),
-                       n_valid=bw.n_valid, n_cloud=bw.n_cloud,
+                       n_valid=bw.n_valid, n_cloud=bw.n_cloud, bad_pixels=r.bad_pixels(),
                        model=dict(checkpoint=run.source,
                                   run_id=card.get('run_id'), sha256=card.get('weights', {}).get('sha256')),
                        tile=tile, overlap=overlap, batch_size=batch_size, device=run.device, engine=run.engine, tta=tta,
@@ -528,8 +641,8 @@ def predict_file(src, output, checkpoint=None, model=None, card=None, threshold=
                        timings=dict(total_s=round(t3 - t0, 3), open_s=round(t1 - t0, 3), model_load_s=round(t2 - t1, 3),
                                     predict_s=round(t3 - t2, 3), read_s=round(st['read_s'], 3), model_s=round(st['model_s'], 3),
                                     write_s=round(st['emit_s'], 3)),
-                       pixels_per_s=round(n / max(t3 - t2, 1e-9)), cloud_nbdev=__version__)
-    atomic_write(paths['summary'], lambda t: Path(t).write_text(json.dumps(summary, indent=1)))
+                       pixels_per_s=round(n / max(t3 - t2, 1e-9)), cloud_nbdev=__version__, files=bw.files, complete=True)
+    write_json(paths['summary'], summary)
     return summary
 
 # %% ../nbs/04_inference.ipynb #c057
@@ -556,26 +669,51 @@ def parse_shard(shard) -> tuple:
 # %% ../nbs/04_inference.ipynb #c058
 def _mask_name(item) -> str: return (item.name if item.is_dir() else item.stem) + '.tif'
 
+def _plan_outputs(items, out_dir, probabilities=False) -> dict:
+    "The mask of each input, decided before any work; inputs that would write one output (`x.tif`, `x.tiff`, a chip folder `x/`) are an error listing them."
+    plan, by_name = {}, {}
+    for it in items:
+        plan[it] = out_dir/_mask_name(it)
+        for p in output_paths(plan[it], probabilities).values(): by_name.setdefault(p.name.lower(), []).append(it.name)
+    clash = {k: v for k, v in by_name.items() if len(v) > 1}
+    if clash: raise SceneError(out_dir, "inputs would write the same output: " + '; '.join(f"{' and '.join(v)} -> {k}" for k, v in clash.items()))
+    return plan
+
+def _complete(mask, probabilities=False) -> bool:
+    "Whether a mask from an earlier run is whole: its summary says `complete` and the mask (and probabilities) have the size and SHA-256 it records."
+    paths = output_paths(mask, probabilities)
+    try:
+        s = json.loads(paths['summary'].read_text()); files = s['files'] if s.get('complete') is True else {}
+        return all(k in files and paths[k].stat().st_size == files[k]['bytes'] and _sha256(paths[k]) == files[k]['sha256']
+                   for k in paths if k != 'summary')
+    except (OSError, ValueError, KeyError, TypeError): return False
+
 def predict_folder(src, out_dir, shard=None, skip_existing=False, checkpoint=None, model=None, card=None, device=None,
                    progress=True, engine='auto', **kwargs) -> dict:
     "One mask per chip folder or scene under `src` into `out_dir` (optionally shard `(k, n)` of them); returns a summary."
-    t0, items = time.perf_counter(), list_inputs(src)
+    t0, items, out_dir = time.perf_counter(), list_inputs(src), Path(out_dir)
     if not items: raise SceneError(src, "no chip folders or raster files (.tif, .tiff, .jp2, .vrt) found")
+    if out_dir.exists() and out_dir.resolve() == items[0].parent.resolve():
+        raise SceneError(out_dir, "the output folder is the input folder: the next run would take the masks for scenes; choose another folder")
+    plan = _plan_outputs(items, out_dir, kwargs.get('probabilities', False))
     k, n = parse_shard(shard) if shard is not None else (0, 1)
-    mine, out_dir = items[k::n], Path(out_dir)
+    mine = items[k::n]
     sname = f'_summary_shard-{k}-of-{n}.json' if shard is not None else '_summary.json'
     _check_writable(out_dir/sname, overwrite=True)
     run = _as_runner(model, card, checkpoint, device, engine)                  # loaded once for all inputs
     res, errors, skipped = [], [], []
     for it in tqdm(mine, desc=f'shard {k}/{n}' if n > 1 else 'scenes', unit='scene', disable=not progress):
-        out = out_dir/_mask_name(it)
-        if skip_existing and out.exists(): skipped.append(str(it)); continue
-        try: res.append(predict_file(it, out, model=run, progress=False, **kwargs))
+        out = plan[it]
+        if skip_existing and _complete(out, kwargs.get('probabilities', False)): skipped.append(str(it)); continue
+        try:
+            if skip_existing and out.exists() and not kwargs.get('overwrite'):
+                raise FileExistsError(f"{out}: exists but is not complete (its summary does not vouch for it); pass --overwrite to redo it")
+            res.append(predict_file(it, out, model=run, progress=False, **kwargs))
         except (ValueError, OSError, RuntimeError) as e: errors.append(dict(input=str(it), error=_one_line(e)))
     summary = dict(input=str(src), output=str(out_dir), shard=f'{k}/{n}', n_inputs=len(items), n_shard=len(mine),
                    n_done=len(res), n_skipped=len(skipped), n_failed=len(errors), errors=errors, total_s=round(time.perf_counter() - t0, 3),
                    masks=[dict(name=Path(r['output']).name, cloud_pct=r['cloud_pct'], valid_pct=r['valid_pct']) for r in res])
-    atomic_write(out_dir/sname, lambda t: Path(t).write_text(json.dumps(summary, indent=1)))
+    write_json(out_dir/sname, summary)
     return summary
 
 # %% ../nbs/04_inference.ipynb #c072
@@ -587,7 +725,8 @@ def _predict_parser():
                '  cloud-nbdev predict scenes/ masks/ --shard $SLURM_ARRAY_TASK_ID/8 --device cuda',
         formatter_class=argparse.RawDescriptionHelpFormatter)
     a = p.add_argument
-    a('input', help='chip folder (B02/B03/B04/B08.tif), raster file, 4 comma-separated single-band files, or a folder of those')
+    a('input', help='chip folder (B02/B03/B04/B08.tif), raster file, 4 comma-separated single-band files, or a folder of those; '
+                    'an existing path is always taken as a path, even with a comma in its name')
     a('output', help='mask GeoTIFF x.tif (also writes x.json), or an output folder when INPUT is a folder')
     a('--checkpoint', help='checkpoint folder (default: the released model outputs/model/)')
     a('--threshold', type=float, help="cloud if probability >= T (default: the model card's threshold)")
@@ -599,7 +738,8 @@ def _predict_parser():
     a('--probabilities', action='store_true', help='also write x_proba.tif (float32 cloud probability)')
     a('--tta', action='store_true', help='average over 8 flips/rotations (8x slower)')
     a('--overwrite', action='store_true', help='replace existing outputs')
-    a('--skip-existing', action='store_true', help='folder mode: skip inputs whose mask exists (resume)')
+    a('--skip-existing', action='store_true', help='folder mode: skip inputs whose mask is complete (its JSON summary vouches for it); '
+                                                   'with --overwrite, redo incomplete ones (resume)')
     a('--shard', help='folder mode: K/N, do only the K-th (0..N-1) of N interleaved parts of the sorted inputs')
     a('--band-map', help='names of a multi-band file\'s bands 1..n (default B02,B03,B04,B08)')
     a('--scale', choices=SCALES, default='auto', help="'l2a' (DN/10000), 'reflectance' (float), or 'auto' (default)")
@@ -612,9 +752,25 @@ def _print_result(r):
     c = 'no valid pixels' if r['cloud_pct'] is None else f"cloud {r['cloud_pct']:.1f}% of valid pixels"
     print(f"{r['output']}: {c}, valid {r['valid_pct']:.1f}%, {r['height']}x{r['width']} in {r['timings']['total_s']:.1f} s")
 
+class _Terminated(KeyboardInterrupt):
+    "SIGTERM, raised like Ctrl-C so that the same clean-up runs."
+
+def _on_sigterm(signum, frame): raise _Terminated()
+
+def _input_arg(s):
+    "INPUT as a path if it exists, else, with commas, a list of band files."
+    return s.split(',') if ',' in s and not os.path.lexists(s) else s
+
 def predict_cli(argv=None) -> int:
     "`cloud-nbdev predict INPUT OUTPUT [options]`; returns the exit status."
     a = _predict_parser().parse_args(argv)
+    try: old = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError: old = None                                 # not the main thread: leave signals alone
+    try: return _predict_cli(a)
+    finally:
+        if old is not None: signal.signal(signal.SIGTERM, old)
+
+def _predict_cli(a) -> int:
     def warn(message, *args, **kw): print(f"cloud-nbdev predict: warning: {message}", file=sys.stderr)
     kw = dict(threshold=a.threshold, tile=a.tile, overlap=a.overlap, batch_size=a.batch_size, tta=a.tta,
               probabilities=a.probabilities, overwrite=a.overwrite, band_map=a.band_map, scale=a.scale, offset=a.offset,
@@ -622,7 +778,7 @@ def predict_cli(argv=None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.showwarning = warn
-            src = a.input.split(',') if ',' in a.input else a.input
+            src = _input_arg(a.input)
             folder = isinstance(src, str) and Path(src).is_dir() and not is_chip_dir(src)
             if a.shard and not folder: raise ValueError("--shard needs INPUT to be a folder of chips or scenes")
             if not folder:
@@ -634,8 +790,9 @@ def predict_cli(argv=None) -> int:
             print(f"{a.output}: {s['n_done']} masks, {s['n_skipped']} skipped, {s['n_failed']} failed "
                   f"(shard {s['shard']} of {s['n_inputs']} inputs) in {s['total_s']:.1f} s")
             return 1 if s['n_failed'] else 0
-    except KeyboardInterrupt:
-        print("cloud-nbdev predict: interrupted", file=sys.stderr); return 130
+    except KeyboardInterrupt as e:
+        print(f"cloud-nbdev predict: {'terminated' if isinstance(e, _Terminated) else 'interrupted'}", file=sys.stderr)
+        return 143 if isinstance(e, _Terminated) else 130
     except Exception as e:
         if os.environ.get('CLOUD_NBDEV_DEBUG'): raise
         print(f"cloud-nbdev predict: error: {_one_line(e)}", file=sys.stderr); return 1
