@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse, copy, hashlib, json, math, os, platform, shutil, signal, subprocess, sys, tempfile, time, warnings
 try: import resource                      # peak RSS in the benchmark; Unix only
 except ImportError: resource = None
+try: import fcntl                         # a lock on the output folder's summary; Unix only
+except ImportError: fcntl = None
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np, rasterio
@@ -688,6 +690,19 @@ def _complete(mask, probabilities=False) -> bool:
                    for k in paths if k != 'summary')
     except (OSError, ValueError, KeyError, TypeError): return False
 
+def _merge_summary(path, summary) -> dict:
+    "`summary` plus the masks other runs recorded in `path` that are still there, written under a lock on the folder."
+    d = os.open(path.parent, os.O_RDONLY)
+    try:
+        if fcntl: fcntl.flock(d, fcntl.LOCK_EX)                  # concurrent runs into one folder take turns here
+        try: old = json.loads(path.read_text()).get('masks', [])
+        except (OSError, ValueError, AttributeError): old = []
+        mine = {m['name'] for m in summary['masks']}
+        kept = [m for m in old if isinstance(m, dict) and m.get('name') not in mine and (path.parent/str(m.get('name'))).is_file()]
+        summary = dict(summary, masks=kept + summary['masks'])
+        write_json(path, summary); return summary
+    finally: os.close(d)                                          # closing the folder releases the lock
+
 def predict_folder(src, out_dir, shard=None, skip_existing=False, checkpoint=None, model=None, card=None, device=None,
                    progress=True, engine='auto', **kwargs) -> dict:
     "One mask per chip folder or scene under `src` into `out_dir` (optionally shard `(k, n)` of them); returns a summary."
@@ -713,8 +728,7 @@ def predict_folder(src, out_dir, shard=None, skip_existing=False, checkpoint=Non
     summary = dict(input=str(src), output=str(out_dir), shard=f'{k}/{n}', n_inputs=len(items), n_shard=len(mine),
                    n_done=len(res), n_skipped=len(skipped), n_failed=len(errors), errors=errors, total_s=round(time.perf_counter() - t0, 3),
                    masks=[dict(name=Path(r['output']).name, cloud_pct=r['cloud_pct'], valid_pct=r['valid_pct']) for r in res])
-    write_json(out_dir/sname, summary)
-    return summary
+    return _merge_summary(out_dir/sname, summary)
 
 # %% ../nbs/04_inference.ipynb #c072
 def _predict_parser():
