@@ -40,6 +40,7 @@ def _one_of(*vals): return (lambda v: v in vals, f'one of {vals}')
 _INT1, _INT0 = (lambda v: isinstance(v, int) and v >= 1, 'a whole number >= 1'), (lambda v: isinstance(v, int) and v >= 0, 'a whole number >= 0')
 _POS, _NONNEG = (lambda v: v > 0, 'a number > 0'), (lambda v: v >= 0, 'a number >= 0')
 _UNIT, _FRAC = (lambda v: 0 <= v <= 1, 'a number in [0, 1]'), (lambda v: 0 <= v < 1, 'a number in [0, 1)')
+_ENDPOINT = (lambda v: isinstance(v, str) and v.rpartition(':')[0] != '' and v.rpartition(':')[2].isdigit(), "'host:port' (node 0's address and a free port)")
 _RUN, _RUN_RESUMABLE = dict(recipe=False), dict(recipe=False, resume=True)
 _NAME = (lambda v: isinstance(v, str) and not v.startswith('/') and all(p not in ('', '.', '..') for p in v.split('/')),
          "a name inside the outputs folder ('a' or 'a/b'; no '..', no absolute path)")
@@ -67,6 +68,8 @@ CONFIG_KEYS = dict(
     threshold=Key(0.5, ok=_UNIT),
     device=Key(None, **_RUN_RESUMABLE), amp=Key(True, **_RUN), channels_last=Key(True, **_RUN),
     compile=Key(False, **_RUN_RESUMABLE), nproc=Key(1, ok=_INT1, **_RUN_RESUMABLE),          # nproc>1: DDP through torchrun
+    nnodes=Key(1, ok=_INT1, **_RUN_RESUMABLE), node_rank=Key(0, ok=_INT0, **_RUN_RESUMABLE),               # several machines: see "Several nodes"
+    rdzv_endpoint=Key(None, ok=_ENDPOINT, **_RUN_RESUMABLE),                                   # nnodes>1: node 0's 'host:port'
     threads=Key(None, ok=_INT1, **_RUN),                                                        # torch's CPU threads; None: its default
     seed=Key(0, ok=_INT0), stop_after_epochs=Key(None, **_RUN_RESUMABLE))                     # stop_after_epochs: simulate a crash (tests)
 
@@ -95,6 +98,10 @@ def make_config(overrides=None, **kw) -> dict:
     if unknown: raise KeyError(f"unknown config key(s) {unknown}; known keys: {sorted(cfg)}")
     cfg.update(new)
     cfg = {k: _check_value(k, v) for k, v in cfg.items()}
+    if cfg['node_rank'] >= cfg['nnodes']: raise ValueError(f"config node_rank={cfg['node_rank']}: must be < nnodes={cfg['nnodes']}")
+    if cfg['nnodes'] > 1:
+        for k in ('rdzv_endpoint', 'run_name'):   # every node must meet at one address and write one run folder
+            if cfg[k] is None: raise ValueError(f"config nnodes={cfg['nnodes']}: several nodes need {k} (the same on every node)")
     if cfg['run_name'] is None: cfg['run_name'] = datetime.datetime.now().strftime('run-%Y%m%d-%H%M%S')
     return cfg
 
@@ -570,13 +577,20 @@ def _checked_run(cfg) -> tuple:
     if cfg['resume']: _resumed(cfg, out)
     return cfg, out
 
+def _torchrun_args(cfg) -> list:
+    "torchrun's arguments for where the processes meet: one machine (`--standalone`), or `nnodes` machines at `rdzv_endpoint`."
+    n = ['--nproc_per_node', str(cfg['nproc'])]
+    if cfg['nnodes'] == 1: return ['--standalone', *n]
+    return ['--nnodes', str(cfg['nnodes']), '--node_rank', str(cfg['node_rank']), *n,
+            '--rdzv_backend', 'static', '--rdzv_endpoint', cfg['rdzv_endpoint']]   # static: node_rank 0 holds global rank 0
+
 def launch(cfg, kernel=None, log_output=True) -> Path:
-    "Run config `cfg` in its run folder: papermill on this notebook, or torchrun when `nproc > 1`."
+    "Run config `cfg` in its run folder: papermill on this notebook, or torchrun when `nproc > 1` or `nnodes > 1`."
     cfg, out = _checked_run(cfg); out.mkdir(parents=True, exist_ok=True)
-    if cfg['nproc'] > 1:
-        f = out/'launch.yaml'; atomic_write(f, lambda t: Path(t).write_text(yaml.safe_dump(cfg, sort_keys=False)))
-        cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={cfg["nproc"]}',
-               '-m', 'cloud_nbdev.training', str(f)]
+    if cfg['nproc'] > 1 or cfg['nnodes'] > 1:
+        f = out/('launch.yaml' if cfg['node_rank'] == 0 else f"launch.node{cfg['node_rank']}.yaml")   # one file a node: a shared folder too
+        atomic_write(f, lambda t: Path(t).write_text(yaml.safe_dump(cfg, sort_keys=False)))
+        cmd = [sys.executable, '-m', 'torch.distributed.run', *_torchrun_args(cfg), '-m', 'cloud_nbdev.training', str(f)]
         r = subprocess.run(cmd, cwd=repo_root())
         if r.returncode: raise RuntimeError(f"torchrun failed (exit {r.returncode}) for run {out}")
         return out
