@@ -12,7 +12,7 @@ from torchmetrics.functional.classification import binary_stat_scores
 from tqdm.auto import tqdm
 from fastcore.basics import patch
 from .data import (BANDS, BAND_NAMES, IGNORE_INDEX, ChipError, load_chip, read_label, read_metadata, split_chips,
-                              true_color, overlay, repo_root, sample_root, atomic_write, tmp_dir, swap_dir, check_out_dir)
+                              true_color, overlay, repo_root, sample_root, atomic_write, build_dir, write_json, check_out_dir)
 from .model import (CheckpointError, load_checkpoint, resolve_checkpoint, check_contract, predict_proba,
                                read_card, git_sha, default_device)
 from .peer import PEER_NAMES, PeerUnavailableError, make_peer
@@ -433,7 +433,7 @@ def _write_text(path, text):
     "Write a text file atomically."
     atomic_write(path, lambda t: Path(t).write_text(text))
 
-def _write_json(path, obj): _write_text(path, json.dumps(_jsonable(obj), indent=1))
+def _write_json(path, obj): write_json(path, _jsonable(obj))   # verified before it replaces `path`
 
 # %% ../nbs/03_evaluation.ipynb #c058
 def _prepare(root, checkpoint, chips, split, audit, write_threshold, device):
@@ -555,22 +555,20 @@ def evaluate(root,                   # labelled data root in the DrivenData layo
     stored = write_threshold and best_t is not None
     md = results_markdown(sc['table'], _results_note(ev, source, ckpt, card, sc['notes'], sc['audit'], best_t, stored)) if compare else None
     at_best = sw.set_index('threshold').loc[best_t, list(METRICS)].to_dict() if best_t is not None else {}
-    out = Path(out); tmp = tmp_dir(out)
-    try:
-        metrics = dict(**ev.summary(), predictor=sc['name'], tta=tta, checkpoint=str(ckpt), run_id=card.get('run_id'),
-                       data_root=str(root), split=split, chips_from=source, chips=ids,
-                       best_threshold=dict(threshold=best_t, **at_best), ece=expected_calibration_error(ev),
-                       per_location=ev.by_location().to_dict('records'), per_chip=ev.per_chip.to_dict('records'),
-                       comparison=None if sc['table'] is None else sc['table'].reset_index().to_dict('records'),
-                       audit=sc['audit'], notes=sc['notes'], figures=_write_eval(tmp, root, sc, md), git_sha=git_sha(),
-                       created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
+    metrics = dict(**ev.summary(), predictor=sc['name'], tta=tta, checkpoint=str(ckpt), run_id=card.get('run_id'),
+                   data_root=str(root), split=split, chips_from=source, chips=ids,
+                   best_threshold=dict(threshold=best_t, **at_best), ece=expected_calibration_error(ev),
+                   per_location=ev.by_location().to_dict('records'), per_chip=ev.per_chip.to_dict('records'),
+                   comparison=None if sc['table'] is None else sc['table'].reset_index().to_dict('records'),
+                   audit=sc['audit'], notes=sc['notes'], figures=None, git_sha=git_sha(),
+                   created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
+    def fill(d):                                                   # into a new folder that replaces `out` once complete
+        metrics['figures'] = _write_eval(d, root, sc, md)
         if stored:
             store_threshold(ckpt, best_t, metric='iou', value=at_best.get('iou'), chips=ids, split=split, tta=tta, data_root=str(root))
             metrics['threshold_stored'] = best_t
-        _write_json(tmp/'metrics.json', metrics)
-        swap_dir(tmp, out)
-    finally:
-        if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
+        _write_json(d/'metrics.json', metrics)
+    out = build_dir(Path(out), fill)
     if summary:
         _write_json(Path(summary)/'results.json', {**{k: v for k, v in metrics.items() if k != 'per_chip'}, 'eval_dir': str(out)})
         if md: _write_text(Path(summary)/'results.md', md)
