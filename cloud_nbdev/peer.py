@@ -13,8 +13,8 @@ from .data import BAND_NAMES, atomic_write, load_chip, read_metadata, repo_path
 from .model import _sha256
 
 # %% auto #0
-__all__ = ['PEER_NAMES', 'PEER_STORE', 'PeerUnavailableError', 'peers_available', 'CSmaskPeer', 'peer_store', 'StoredPeer',
-           'make_peer', 'teacher_id', 'TeacherCache', 'teacher_targets', 'save_peer_store']
+__all__ = ['PEER_NAMES', 'L1C_NAME', 'PEER_STORE', 'PeerUnavailableError', 'peers_available', 'CSmaskPeer', 'peer_store',
+           'StoredPeer', 'make_peer', 'teacher_id', 'TeacherCache', 'teacher_targets', 'save_peer_store']
 
 # %% ../nbs/01a_peer.ipynb #c031
 class PeerUnavailableError(ImportError):
@@ -35,6 +35,11 @@ def peers_available() -> bool:
     except PeerUnavailableError: return bool(os.environ.get('CLOUD_NBDEV_PEER_STORE'))
 
 # %% ../nbs/01a_peer.ipynb #c032
+def _onnx_file(uc, product) -> Path:
+    "ukis-csmask's 4-band ONNX model for `product`: 'l2a' (surface reflectance) or 'l1c' (top of atmosphere)."
+    if product not in ('l2a', 'l1c'): raise ValueError(f"product must be 'l2a' or 'l1c', got {product!r}")
+    return Path(uc.__file__).parent/f'model_4b_{product}.onnx'
+
 def _coarsen(img, k=3, how='nearest'):
     "(H, W, C) array on a k times coarser grid: the centre pixel ('nearest') or the mean of each k x k block, edges padded."
     h, w, c = img.shape; ph, pw = (-h) % k, (-w) % k
@@ -43,14 +48,14 @@ def _coarsen(img, k=3, how='nearest'):
     return x.reshape((h+ph)//k, k, (w+pw)//k, k, c).mean((1, 3)).astype(np.float32)
 
 class CSmaskPeer:
-    "ukis-csmask's 4-band L2A model as a predictor: 1 where its class is cloud, else 0; `resolution` 10 or 30 m."
-    def __init__(self, resolution=10, threads=None, batch_size=4, resample='nearest'):   # 30 m by 'nearest' or 3x3 'mean'
+    "ukis-csmask's 4-band model (`product` 'l2a' or 'l1c') as a predictor: 1 where its class is cloud; `resolution` 10 or 30 m."
+    def __init__(self, resolution=10, threads=None, batch_size=4, resample='nearest', product='l2a'):   # 30 m: 'nearest' or 3x3 'mean'
         uc = _import_csmask(); import onnxruntime
-        f = Path(uc.__file__).parent/'model_4b_l2a.onnx'
+        f = _onnx_file(uc, product)
         self.spec = json.loads(f.with_suffix('.json').read_text())['data']
         so = onnxruntime.SessionOptions(); so.intra_op_num_threads = threads or torch.get_num_threads()
         self.session = onnxruntime.InferenceSession(str(f), sess_options=so, providers=['CPUExecutionProvider'])
-        self.resolution, self.batch_size, self.resample, self.utils = resolution, batch_size, resample, uc.utils
+        self.resolution, self.batch_size, self.resample, self.utils, self.product = resolution, batch_size, resample, uc.utils, product
         if resolution not in (10, 30): raise ValueError(f"resolution must be 10 or 30 (m), got {resolution}")
         if resample not in ('nearest', 'mean'): raise ValueError(f"resample must be 'nearest' or 'mean', got {resample!r}")
 
@@ -89,6 +94,7 @@ def __call__(self:CSmaskPeer, image): return (self.classes(image) == 1).astype(n
 
 # %% ../nbs/01a_peer.ipynb #c035b
 PEER_NAMES = {10: 'ukis-csmask 4b-L2A (10 m)', 30: 'ukis-csmask 4b-L2A (30 m)'}
+L1C_NAME = 'ukis-csmask 4b-L1C (10 m)'   # its top-of-atmosphere model, the teacher of the Landsat-8 patches
 
 # %% ../nbs/01a_peer.ipynb #c035d
 PEER_STORE = 'CLOUD_NBDEV_PEER_STORE'   # environment variable: a file of `save_peer_store` used instead of ukis-csmask
@@ -104,8 +110,9 @@ def _pixel_hash(image) -> str: return hashlib.sha256(np.ascontiguousarray(image,
 
 class StoredPeer:
     "ukis-csmask's outputs for the images given to `save_peer_store`, read from its file: cloud probability (10 m) and masks."
-    def __init__(self, path, resolution=10):
+    def __init__(self, path, resolution=10, product='l2a'):
         self.path, self.resolution, self.z = Path(path), resolution, np.load(path)
+        if product != 'l2a': raise ValueError(f"{path}: a peer store holds the L2A model's outputs only, not {product!r}")
         if f'teacher_id|{resolution}' not in self.z.files: raise ValueError(f"{path}: no stored outputs at {resolution} m")
         self.teacher_id = str(self.z[f'teacher_id|{resolution}'])
     def _get(self, kind, image):
@@ -118,34 +125,35 @@ class StoredPeer:
         h, w = np.asarray(image).shape[-2:]
         return np.unpackbits(self._get(f'p{self.resolution}', image))[:h * w].reshape(h, w).astype(np.float32)
 
-def make_peer(resolution=10, threads=None):
+def make_peer(resolution=10, threads=None, product='l2a'):
     "ukis-csmask at `resolution` m: the stored outputs named by `$CLOUD_NBDEV_PEER_STORE` when set, else the installed package."
     store = peer_store()
-    return StoredPeer(store, resolution) if store else CSmaskPeer(resolution, threads)
+    return StoredPeer(store, resolution, product) if store else CSmaskPeer(resolution, threads, product=product)
 
 # %% ../nbs/01a_peer.ipynb #c016b
-def teacher_id(resolution=10) -> str:
-    "Name, version, resolution, ONNX hash and ONNX Runtime version of the teacher: the key of its cached targets."
-    if store := peer_store(): return StoredPeer(store, resolution).teacher_id
-    f = Path(_import_csmask().__file__).parent/'model_4b_l2a.onnx'   # first: its error says how to install the extra
+def teacher_id(resolution=10, product='l2a') -> str:
+    "Name, version, model, resolution, ONNX hash and ONNX Runtime version of the teacher: the key of its cached targets."
+    if store := peer_store(): return StoredPeer(store, resolution, product).teacher_id
+    f = _onnx_file(_import_csmask(), product)   # first: its error says how to install the extra
     import importlib.metadata, onnxruntime
-    return (f"ukis-csmask-{importlib.metadata.version('ukis-csmask')}-4b-l2a-{resolution}m-{_sha256(f)[:10]}"
+    return (f"ukis-csmask-{importlib.metadata.version('ukis-csmask')}-4b-{product}-{resolution}m-{_sha256(f)[:10]}"
             f"-ort{onnxruntime.__version__}")
 
 class TeacherCache:
     "ukis-csmask's cloud probability (H, W) of a reflectance image (4, H, W), computed once and cached by pixel hash and teacher."
-    def __init__(self, resolution=10, cache='outputs/teacher', peer=None):   # peer: the teacher, default `make_peer(resolution)`
-        self.resolution, self.dir, self.peer = resolution, repo_path(cache)/teacher_id(resolution), peer
+    def __init__(self, resolution=10, cache='outputs/teacher', peer=None, product='l2a'):   # peer: default `make_peer(resolution)`
+        self.resolution, self.product, self.peer = resolution, product, peer
+        self.dir = repo_path(cache)/teacher_id(resolution, product)
     def __call__(self, image) -> np.ndarray:
         f = self.dir/f'{_pixel_hash(image)}.npy'
         if not f.exists():
-            self.peer = self.peer or make_peer(self.resolution, threads=1); p = self.peer.cloud_proba(image).astype(np.float16)
+            self.peer = self.peer or make_peer(self.resolution, threads=1, product=self.product); p = self.peer.cloud_proba(image).astype(np.float16)
             atomic_write(f, lambda t: np.save(open(t, 'wb'), p))
         return np.load(f).astype(np.float32)
 
-def teacher_targets(root, chip_ids, resolution=10, cache='outputs/teacher', progress=True) -> dict:
+def teacher_targets(root, chip_ids, resolution=10, cache='outputs/teacher', progress=True, product='l2a') -> dict:
     "The teacher's cloud probability for each chip of `root`: `{id: (H, W) float32}` (see `TeacherCache`)."
-    t = TeacherCache(resolution, cache)
+    t = TeacherCache(resolution, cache, product=product)
     return {cid: t(load_chip(Path(root)/'train_features'/cid).image)
             for cid in tqdm(chip_ids, desc='teacher targets', leave=False, disable=not progress or len(chip_ids) < 3)}
 

@@ -23,9 +23,10 @@ from . import __version__
 # %% auto #0
 __all__ = ['CONFIG_KEYS', 'HAZE_SPECTRUM', 'Key', 'default_config', 'make_config', 'load_config', 'recipe_hash', 'repo_path',
            'run_dir', 'RunExistsError', 'check_run_dir', 'data_fingerprint', 'environment_info', 'chip_targets',
-           'prepare_data', 'pseudo_label_root', 'seed_everything', 'TargetDataset', 'make_train_loader', 'photometric',
-           'scale_rotate', 'cloud_paste', 'CloudLoss', 'make_optimizer', 'make_scheduler', 'EMA', 'iou_counts',
-           'pooled_iou', 'save_state', 'load_state', 'write_metrics', 'train', 'launch', 'train_cli']
+           'prepare_data', 'pseudo_label_root', 'link_roots', 'extra_chips', 'with_extra', 'seed_everything',
+           'TargetDataset', 'make_train_loader', 'photometric', 'scale_rotate', 'cloud_paste', 'CloudLoss',
+           'make_optimizer', 'make_scheduler', 'EMA', 'iou_counts', 'pooled_iou', 'save_state', 'load_state',
+           'write_metrics', 'train', 'launch', 'train_cli']
 
 # %% ../nbs/02_training.ipynb #c007
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ _POS, _NONNEG = (lambda v: v > 0, 'a number > 0'), (lambda v: v >= 0, 'a number 
 _UNIT, _FRAC = (lambda v: 0 <= v <= 1, 'a number in [0, 1]'), (lambda v: 0 <= v < 1, 'a number in [0, 1)')
 _ENDPOINT = (lambda v: isinstance(v, str) and v.rpartition(':')[0] != '' and v.rpartition(':')[2].isdigit(), "'host:port' (node 0's address and a free port)")
 _RUN, _RUN_RESUMABLE = dict(recipe=False), dict(recipe=False, resume=True)
+_ROOTS = (lambda v: isinstance(v, list) and all(isinstance(r, str) for r in v), 'a list of data folders')
 _NAME = (lambda v: isinstance(v, str) and not v.startswith('/') and all(p not in ('', '.', '..') for p in v.split('/')),
          "a name inside the outputs folder ('a' or 'a/b'; no '..', no absolute path)")
 
@@ -61,6 +63,7 @@ CONFIG_KEYS = dict(
     flagged=Key('teacher', ok=_one_of('teacher', 'exclude')),
     teacher_resolution=Key(10, ok=_one_of(10, 30)), teacher_cache=Key('outputs/teacher', **_RUN),  # ukis-csmask at 10 (or 30) m; its cached targets
     pseudo_teacher=Key(None), pseudo_conf=Key(0.9, ok=_UNIT),                                  # self-training on bad-label chips' imagery
+    extra_roots=Key([], ok=_ROOTS), extra_teacher=Key('l1c', ok=_one_of('l2a', 'l1c')),       # more imagery, on the teacher's targets only
     dice_weight=Key(1.0, ok=_NONNEG), bce_weight=Key(0.5, ok=_NONNEG), pos_weight=Key(1.0, ok=_POS), label_smoothing=Key(0.0, ok=_FRAC),
     optimizer=Key('adamw', ok=_one_of('adam', 'adamw')), lr=Key(3e-4, ok=_POS), weight_decay=Key(1e-4, ok=_NONNEG),
     schedule=Key('cosine', ok=_one_of('cosine', 'onecycle')), warmup_steps=Key(30, ok=_INT0),
@@ -126,9 +129,14 @@ def load_config(path, overrides=None) -> dict:
 _RUN_KEYS = {k for k, s in CONFIG_KEYS.items() if not s.recipe}
 _RESUME_OVERRIDABLE = {k for k, s in CONFIG_KEYS.items() if s.resume}
 
+_NEWER_KEYS = ('extra_roots', 'extra_teacher')   # recipe keys added after the release: in the hash only when not at their default
+
 def recipe_hash(cfg) -> str:
     "Hash of a config's recipe: every key except those naming the run, its validation split or its hardware."
-    return hashlib.sha256(json.dumps({k: v for k, v in sorted(make_config(cfg).items()) if k not in _RUN_KEYS}, default=str).encode()).hexdigest()[:16]
+    cfg = make_config(cfg); d = CONFIG_KEYS
+    keep = {k: v for k, v in sorted(cfg.items()) if k not in _RUN_KEYS and not (k in _NEWER_KEYS and v == d[k].default)}
+    if not cfg['extra_roots']: keep.pop('extra_teacher', None)          # the extra imagery's teacher matters only with extra imagery
+    return hashlib.sha256(json.dumps(keep, default=str).encode()).hexdigest()[:16]
 
 # %% ../nbs/02_training.ipynb #c012
 def repo_path(p) -> Path:
@@ -217,8 +225,9 @@ def prepare_data(cfg, out_dir=None) -> dict:
     targets, teacher = chip_targets(cfg, root, split, split.get('flagged', []))
     norm = (dict(method='standardize', **band_stats(root, split['train'])) if cfg['norm'] == 'standardize'
             else dict(method='reflectance', clip=1.5))
-    return dict(root=root, split=split, norm=norm, targets=targets, teacher=teacher,
+    data = dict(root=root, split=split, norm=norm, targets=targets, teacher=teacher,
                 fingerprint=data_fingerprint(root, split['train'] + split['val']) + (f'+{teacher}' if teacher else ''))
+    return with_extra(cfg, data, out_dir) if cfg['extra_roots'] else data
 
 # %% ../nbs/02_training.ipynb #c018b
 def pseudo_label_root(teacher, root, chip_ids, out_root, conf=0.9, device=None) -> Path:
@@ -239,6 +248,42 @@ def pseudo_label_root(teacher, root, chip_ids, out_root, conf=0.9, device=None) 
         write_geotiff(out_root/'train_labels'/f'{cid}.tif', lab, c, dtype='uint8', overwrite=True)   # on the chip's grid, atomically
     (out_root/'.complete').write_text(f"teacher {teacher}\nconf {conf}\n")
     return out_root
+
+# %% ../nbs/02_training.ipynb #c018f
+def link_roots(out_root, sources) -> Path:
+    "A data root `out_root` of links to the chips of `sources` (`{root: chip ids}`) with one `train_metadata.csv`."
+    out_root, rows, seen = Path(out_root), [], {}
+    want = '\n'.join(f"{Path(r).resolve()} {' '.join(sorted(ids))}" for r, ids in sources.items())
+    if (out_root/'.complete').exists() and (out_root/'.complete').read_text() == want: return out_root
+    for r, ids in sources.items():
+        r = Path(r).resolve(); m = read_metadata(r, bad_ids=[])
+        for cid in ids:
+            if cid in seen: raise ValueError(f"chip id {cid!r} is in both {seen[cid]} and {r}: rename one")
+            seen[cid] = r
+        rows.append(m.loc[m.chip_id.isin(ids), ['chip_id', 'location']])
+    def fill(d):
+        for sub in ('train_features', 'train_labels'): (d/sub).mkdir(parents=True)
+        for cid, r in seen.items():
+            (d/'train_features'/cid).symlink_to(r/'train_features'/cid)
+            if (r/'train_labels'/f'{cid}.tif').exists(): (d/'train_labels'/f'{cid}.tif').symlink_to(r/'train_labels'/f'{cid}.tif')
+        pd.concat(rows).to_csv(d/'train_metadata.csv', index=False); (d/'.complete').write_text(want)
+    return build_dir(out_root, fill)
+
+def extra_chips(root) -> list:
+    "The chips of an extra data folder that may train: all but those its `source_split` column marks `test`."
+    m = read_metadata(repo_path(root), bad_ids=[])
+    return sorted(m.chip_id[m.source_split != 'test'] if 'source_split' in m else m.chip_id)
+
+def with_extra(cfg, data, out_dir=None) -> dict:
+    "`data` of `prepare_data` plus the chips of `cfg['extra_roots']`, training on the teacher's targets (`extra_teacher`)."
+    extra = {repo_path(r): extra_chips(r) for r in cfg['extra_roots']}
+    ids = sorted(c for v in extra.values() for c in v)
+    root = link_roots(Path(out_dir or tempfile.mkdtemp())/'train_data', {data['root']: data['split']['train'] + data['split']['val'], **extra})
+    t = teacher_targets(root, ids, cfg['teacher_resolution'], cfg['teacher_cache'], product=cfg['extra_teacher'])
+    split = {**data['split'], 'extra': ids, 'train': sorted(data['split']['train'] + ids)}
+    tid = teacher_id(cfg['teacher_resolution'], cfg['extra_teacher'])
+    return {**data, 'root': root, 'source_root': data['root'], 'split': split, 'targets': {**data['targets'], **t},
+            'fingerprint': data['fingerprint'] + f"+extra:{data_fingerprint(root, ids)}+{tid}"}
 
 # %% ../nbs/02_training.ipynb #c020
 class _Repeat(Dataset):
@@ -261,7 +306,9 @@ class TargetDataset(CloudChipDataset):
     def __init__(self, root, chip_ids, targets=None, **kw): super().__init__(root, chip_ids, **kw); self.targets, self._soft = targets or {}, {}
     def load(self, i):
         if i in self._soft: return self._soft[i]
-        img, lab = super().load(i); t = self.targets.get(self.ids[i])
+        t = self.targets.get(self.ids[i])
+        self.labels = t is None or (self.root/'train_labels'/f'{self.ids[i]}.tif').exists()   # imagery without a label: the target only
+        img, lab = super().load(i)
         if t is None: return img, lab
         out = (img, np.where(lab == IGNORE_INDEX, np.float32(IGNORE_INDEX), t).astype(np.float32))
         if self.cache: self._soft[i] = out
@@ -390,7 +437,7 @@ def _set_rng_state(s):
 def _card(cfg, data, run_id, metrics, epoch, step) -> dict:
     return make_card(dict(encoder=cfg['encoder']), default_input_contract(data['norm']), threshold=cfg['threshold'],
                      run_id=run_id, metrics=metrics,
-                     training=dict(config=cfg, run_id=run_id, git_sha=git_sha(), data_root=repo_relative(data['root']),
+                     training=dict(config=cfg, run_id=run_id, git_sha=git_sha(), data_root=repo_relative(data.get('source_root', data['root'])),
                                    data_fingerprint=data['fingerprint'], split=data['split'], teacher=data.get('teacher'), recipe=recipe_hash(cfg),
                                    chips=data['split']['train'] + data['split']['val'], epoch=epoch, step=step))
 
