@@ -12,13 +12,14 @@ from .data import read_metadata, repo_path, repo_relative, sample_root, atomic_w
 from .model import load_checkpoint, save_checkpoint, read_card, released_model_dir, default_device, git_sha
 from .peer import PEER_NAMES, TeacherCache
 from .training import launch, load_config, make_config, run_dir, train, recipe_hash, _parse_overrides
-from .evaluation import (METRICS, THRESHOLDS, choose_threshold, metrics_from_counts, per_chip_metrics, pooled_metrics, evaluate_chips, model_predictor, reference_predictors,
+from .evaluation import (METRICS, THRESHOLDS, choose_threshold, fold_sweeps, oof_threshold, rescore, RULES, metrics_from_counts, per_chip_metrics, pooled_metrics, evaluate_chips, model_predictor, reference_predictors,
                                     sweep_table, _write_json, _write_text, _save)
 
 # %% auto #0
-__all__ = ['TEACHER_SOFT', 'MODEL', 'NESTED', 'MODEL_NESTED', 'loco_folds', 'cv_table', 'cv_markdown', 'plot_cv', 'fold_sweeps',
-           'oof_threshold', 'rescore', 'read_cv', 'renest_cv', 'cross_validate', 'cv_cli', 'cv_summary', 'cv_brief',
-           'best_recipe', 'NotBetterError', 'find_cv', 'loco_record', 'promote', 'promote_cli']
+__all__ = ['TEACHER_SOFT', 'MODEL', 'NESTED', 'MODEL_NESTED', 'loco_folds', 'cv_table', 'cv_markdown', 'plot_cv', 'read_cv',
+           'renest_cv', 'cross_validate', 'cv_cli', 'cv_summary', 'cv_brief', 'best_recipe', 'operating_points',
+           'choose_rule', 'reliability', 'plot_operating', 'NotBetterError', 'find_cv', 'loco_record', 'promote',
+           'promote_cli']
 
 # %% ../nbs/03a_crossval.ipynb #c069b
 def loco_folds(meta, exclude_bad=True) -> dict:
@@ -79,44 +80,25 @@ def plot_cv(table, title='leave-one-location-out cross-validation'):
     ax.set_title(title, fontsize=9); fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01).ax.tick_params(labelsize=6)
     fig.tight_layout(); return fig
 
-# %% ../nbs/03a_crossval.ipynb #c069i2
-def fold_sweeps(per_chip, curves) -> dict:
-    "`{fold: sweep}`: pooled counts and metrics at every threshold for each fold, from per-chip threshold curves `{chip_id: curve}`."
-    return {f: sweep_table([curves[c] for c in d.chip_id], int((d.tp + d.fn).sum()), int((d.tn + d.fp).sum()))
-            for f, d in per_chip.groupby('fold', sort=True)}
-
-def oof_threshold(sweeps, exclude=None, criterion='pooled', lo=0.05, hi=0.95) -> float:
-    "The threshold in [lo, hi] with the best IoU over `sweeps` (`fold_sweeps`) without fold `exclude`: `pooled` over their pixels, or their `fold_mean`."
-    use = [s.set_index('threshold') for f, s in sweeps.items() if f != exclude]
-    if not use: raise ValueError("no folds left to choose a threshold from")
-    if criterion == 'fold_mean': score = pd.concat([s.iou for s in use], axis=1).mean(axis=1, skipna=True)
-    elif criterion == 'pooled':
-        c = sum(s[['tp', 'fp', 'tn', 'fn']] for s in use)
-        score = pd.Series([metrics_from_counts(*r)['iou'] for r in c[['tp', 'fp', 'tn', 'fn']].to_numpy()], index=c.index)
-    else: raise ValueError(f"criterion {criterion!r}: use 'pooled' or 'fold_mean'")
-    return choose_threshold(score.rename('iou').reset_index(), 'iou', lo, hi)
-
-def rescore(per_chip, curves, thresholds) -> pd.DataFrame:
-    "`per_chip` rescored at each fold's threshold (`{fold: t}`) from its threshold curves."
-    out = per_chip.copy(); idx = {f: int(np.argmin(np.abs(THRESHOLDS - t))) for f, t in thresholds.items()}
-    for i, r in out.iterrows():
-        cur = curves[r.chip_id][idx[r.fold]]; pos, neg = r.tp + r.fn, r.tn + r.fp
-        out.loc[i, ['tp', 'fp', 'fn', 'tn']] = [int(cur[0]), int(cur[1]), int(pos - cur[0]), int(neg - cur[1])]
-    out['pred_cloud'] = (out.tp + out.fp) / out.n_pixels
-    return pd.concat([out.drop(columns=list(METRICS)), per_chip_metrics(out)], axis=1)
-
 # %% ../nbs/03a_crossval.ipynb #c069j
 TEACHER_SOFT = 'ukis-csmask 4b-L2A (10 m), cloud probability'   # the teacher's row: its soft output as a predictor
 MODEL = 'model'                                                  # each fold's model at its card's threshold
 NESTED = ', OOF threshold (nested)'                              # a method rescored at nested out-of-fold thresholds
 MODEL_NESTED = MODEL + NESTED
 
+def _sweeps(per_chip, curves, method) -> dict|None:
+    "`fold_sweeps` of one method of a CV, or None when the CV did not score it."
+    pc = per_chip[per_chip.method == method]
+    return fold_sweeps(pc, curves[method]) if method in curves and len(pc) else None
+
 def _nested_rows(per_chip, curves, names, criterion='pooled') -> tuple:
     "Rows of each method in `names` rescored at nested out-of-fold thresholds; (rows, {name: {fold: t}}, {name: release threshold})."
     rows, nested, release = [], {}, {}
+    teach = _sweeps(per_chip, curves, TEACHER_SOFT)
     for n in names:
         pc = per_chip[per_chip.method == n]; sw = fold_sweeps(pc, curves[n])
-        nested[n] = {f: oof_threshold(sw, exclude=f, criterion=criterion) for f in sw}; release[n] = oof_threshold(sw, criterion=criterion)
+        rule = criterion if n == MODEL else 'pooled'                   # the teacher's own threshold is always its pooled best
+        nested[n] = {f: oof_threshold(sw, f, rule, teacher=teach) for f in sw}; release[n] = oof_threshold(sw, None, rule, teacher=teach)
         rows.append(rescore(pc, curves[n], nested[n]).assign(method=n + NESTED))
     return rows, nested, release
 
@@ -239,6 +221,61 @@ def best_recipe(table) -> str:
     rows = {m[:-len(f': {MODEL_NESTED}')]: v for m, v in table.iou.items() if m.endswith(f': {MODEL_NESTED}')}
     if not rows: raise ValueError(f"no recipe rows ('<recipe>: {MODEL_NESTED}') in the table: {list(table.index)[:5]}")
     return max(rows, key=rows.get)
+
+# %% ../nbs/03a_crossval.ipynb #c093b
+def operating_points(per_chip, curves, rules=RULES) -> tuple:
+    "(table, {row: {fold: threshold}}): the student at 0.5 and at each rule's nested thresholds, beside its teacher."
+    s, t = _sweeps(per_chip, curves, MODEL), _sweeps(per_chip, curves, TEACHER_SOFT)
+    if s is None or t is None: raise ValueError("operating points need the CV's model and teacher rows (a CV run with peers)")
+    folds = sorted(s); plans = {f'{MODEL} at 0.5': (MODEL, dict.fromkeys(folds, .5), .5)}
+    for r in rules: plans[f'{MODEL}, {r} rule'] = (MODEL, {f: oof_threshold(s, f, r, teacher=t) for f in folds}, oof_threshold(s, None, r, teacher=t))
+    plans['teacher at 0.5'] = (TEACHER_SOFT, dict.fromkeys(folds, .5), .5)
+    plans['teacher, its OOF threshold'] = (TEACHER_SOFT, {f: oof_threshold(t, f) for f in folds}, oof_threshold(t))
+    pc = pd.concat([rescore(per_chip[per_chip.method == m], curves[m], th).assign(method=k) for k, (m, th, _) in plans.items()],
+                   ignore_index=True)
+    table = cv_table(pc)
+    for f, d in pc.groupby('fold'):
+        g = d.groupby('method')[['tp', 'fp', 'tn', 'fn']].sum()
+        table[f'fpr {f}'], table[f'miss {f}'] = g.fp / (g.fp + g.tn), g.fn / (g.fn + g.tp)
+    table['release threshold'] = pd.Series({k: v[2] for k, v in plans.items()})
+    ious = [c for c in table.columns if c.startswith('iou ')]
+    table['worst gap to teacher'] = (table[ious] - table.loc['teacher, its OOF threshold', ious]).min(axis=1)
+    return table, {k: v[1] for k, v in plans.items()}
+
+def choose_rule(table) -> str:
+    "The rule of an `operating_points` table whose worst fold is closest to the teacher (ties: the higher pooled IoU)."
+    r = table.loc[[i for i in table.index if i.endswith(' rule')]]
+    best = r.sort_values(['worst gap to teacher', 'iou'], ascending=False).index[0]
+    return best.rsplit(', ', 1)[1][:-len(' rule')]
+
+# %% ../nbs/03a_crossval.ipynb #c093d
+def reliability(per_chip, curves, method, folds=None, bins=10) -> pd.DataFrame:
+    "Labelled cloud fraction per probability bin of `method`'s out-of-fold predictions (of `folds`, default all)."
+    pc = per_chip[(per_chip.method == method) & (per_chip.fold.isin(folds) if folds is not None else True)]
+    edges = np.linspace(0, 1, bins + 1); idx = [int(np.argmin(np.abs(THRESHOLDS - e))) for e in edges]
+    cur = np.sum([curves[method][c] for c in pc.chip_id], 0).astype(float)          # pixels with p > t: cloud, clear
+    above = np.vstack([[(pc.tp + pc.fn).sum(), (pc.tn + pc.fp).sum()], cur[idx[1:-1]], [[0, 0]]])   # > edge, from 0
+    n = above[:-1] - above[1:]                                                       # per bin: cloud, clear
+    tot = n.sum(1)
+    return pd.DataFrame(dict(lo=edges[:-1], hi=edges[1:], pixels=tot.astype(int), cloud=n[:, 0].astype(int),
+                             cloud_fraction=np.where(tot > 0, n[:, 0] / np.maximum(tot, 1), np.nan)))
+
+def plot_operating(per_chip, curves, table, names=(MODEL, TEACHER_SOFT), labels=('student', 'teacher')):
+    "LOCO pooled IoU against the threshold (student, teacher; each rule's release threshold dotted), and reliability per location."
+    import matplotlib.pyplot as plt
+    folds = sorted(per_chip.fold.unique()); fig, axs = plt.subplots(1, 2 + len(folds), figsize=(3.0 * (2 + len(folds)), 2.9))
+    for n, lab in zip(names, labels):
+        sw = sweep_table([curves[n][c] for c in per_chip[per_chip.method == n].chip_id],
+                         *(int(per_chip[per_chip.method == n].eval(k).sum()) for k in ('tp + fn', 'tn + fp')))
+        axs[0].plot(sw.threshold, sw.iou, label=lab)
+        for ax, fs, title in zip(axs[1:], [None] + [[f] for f in folds], ['all folds'] + folds):
+            r = reliability(per_chip, curves, n, fs); ax.plot((r.lo + r.hi) / 2, r.cloud_fraction, 'o-', ms=3, label=lab)
+            ax.plot([0, 1], [0, 1], ':', color='grey', lw=1); ax.set_title(f'{title}: reliability', fontsize=8)
+            ax.set_xlabel('predicted probability', fontsize=7); ax.set_ylim(0, 1); ax.tick_params(labelsize=6)
+    for k, t in table['release threshold'].items():
+        if k.endswith(' rule'): axs[0].axvline(t, ls=':', color='grey', lw=1); axs[0].text(t, 0.02, k.split(', ')[1][:-5], rotation=90, fontsize=6)
+    axs[0].set_xlabel('threshold', fontsize=7); axs[0].set_ylabel('pooled IoU, all folds', fontsize=7); axs[0].legend(fontsize=7)
+    axs[1].set_ylabel('labelled cloud fraction', fontsize=7); axs[1].legend(fontsize=7); fig.tight_layout(); return fig
 
 # %% ../nbs/03a_crossval.ipynb #c079
 class NotBetterError(RuntimeError):

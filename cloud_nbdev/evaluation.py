@@ -18,11 +18,12 @@ from .model import (CheckpointError, load_checkpoint, resolve_checkpoint, check_
 from .peer import PEER_NAMES, PeerUnavailableError, make_peer
 
 # %% auto #0
-__all__ = ['METRICS', 'COUNTS', 'THRESHOLDS', 'BRIGHTNESS_FEATURES', 'ERROR_COLORS', 'stat_counts', 'metrics_from_counts',
-           'pooled_metrics', 'per_chip_metrics', 'mean_chip_iou', 'threshold_curve', 'calibration_hist', 'sweep_table',
-           'choose_threshold', 'check_data', 'Evaluation', 'evaluate_chips', 'constant_predictor', 'BrightnessBaseline',
-           'fit_brightness', 'model_predictor', 'error_map', 'best_worst', 'plot_chips', 'plot_confusion',
-           'expected_calibration_error', 'plot_reliability', 'plot_sweep', 'store_threshold', 'threshold_chosen_on',
+__all__ = ['METRICS', 'COUNTS', 'THRESHOLDS', 'BRIGHTNESS_FEATURES', 'ERROR_COLORS', 'RULES', 'stat_counts',
+           'metrics_from_counts', 'pooled_metrics', 'per_chip_metrics', 'mean_chip_iou', 'threshold_curve',
+           'calibration_hist', 'sweep_table', 'choose_threshold', 'check_data', 'Evaluation', 'evaluate_chips',
+           'constant_predictor', 'BrightnessBaseline', 'fit_brightness', 'model_predictor', 'error_map', 'best_worst',
+           'plot_chips', 'plot_confusion', 'expected_calibration_error', 'plot_reliability', 'plot_sweep',
+           'store_threshold', 'threshold_chosen_on', 'fold_sweeps', 'matched_threshold', 'oof_threshold', 'rescore',
            'label_audit', 'audit_summary', 'plot_audit', 'reference_predictors', 'comparison_table', 'plot_comparison',
            'results_markdown', 'resolve_split', 'evaluate', 'evaluate_cli']
 
@@ -327,6 +328,51 @@ def store_threshold(ckpt_dir, threshold, **evidence) -> dict:
 def threshold_chosen_on(card, chip_ids) -> list:
     "The chips of `chip_ids` on which the card's threshold was chosen (`store_threshold`): scored on them, the model is flattered."
     return sorted(set((card.get('threshold_selection') or {}).get('chips') or []) & set(chip_ids))
+
+# %% ../nbs/03_evaluation.ipynb #c069i2
+def fold_sweeps(per_chip, curves) -> dict:
+    "`{fold: sweep}`: pooled counts and metrics at every threshold for each fold, from per-chip threshold curves `{chip_id: curve}`."
+    return {f: sweep_table([curves[c] for c in d.chip_id], int((d.tp + d.fn).sum()), int((d.tn + d.fp).sum()))
+            for f, d in per_chip.groupby('fold', sort=True)}
+
+RULES = ('pooled', 'fold_mean', 'teacher', 'calibrated')   # how an out-of-fold threshold is chosen: see below
+
+def _pooled(sweeps, exclude=None) -> pd.DataFrame:
+    "Counts tp, fp, tn, fn per threshold summed over the folds of `sweeps` except `exclude`."
+    use = [s.set_index('threshold')[['tp', 'fp', 'tn', 'fn']] for f, s in sweeps.items() if f != exclude]
+    if not use: raise ValueError("no folds left to choose a threshold from")
+    return sum(use)
+
+def matched_threshold(sweeps, teacher, t, exclude=None, lo=0.05, hi=0.95) -> float:
+    "The threshold at which `sweeps` call as many pixels cloud as `teacher` does at `t` (same chips): calibration by rank."
+    s, want = _pooled(sweeps, exclude), _pooled(teacher, exclude).loc[t, ['tp', 'fp']].sum()
+    gap = (s.tp + s.fp - want).abs()[(s.index >= lo) & (s.index <= hi)]
+    tie = gap.index[gap == gap.min()]
+    return float(tie[np.argmin(np.abs(tie - 0.5))])                     # ties: nearest 0.5, as `choose_threshold`
+
+def oof_threshold(sweeps, exclude=None, criterion='pooled', lo=0.05, hi=0.95, teacher=None) -> float:
+    "The threshold for `sweeps` (`fold_sweeps`) chosen without fold `exclude` by `criterion`, one of `RULES`."
+    if criterion in ('teacher', 'calibrated'):
+        if teacher is None: raise ValueError(f"criterion {criterion!r} needs the teacher's sweeps (teacher=)")
+        tt = oof_threshold(teacher, exclude, 'pooled', lo, hi)
+        return tt if criterion == 'teacher' else matched_threshold(sweeps, teacher, tt, exclude, lo, hi)
+    if criterion == 'fold_mean':
+        score = pd.concat([s.set_index('threshold').iou for f, s in sweeps.items() if f != exclude], axis=1).mean(axis=1, skipna=True)
+    elif criterion == 'pooled':
+        c = _pooled(sweeps, exclude)
+        score = pd.Series([metrics_from_counts(*r)['iou'] for r in c.to_numpy()], index=c.index)
+    else: raise ValueError(f"criterion {criterion!r}: use one of {RULES}")
+    if score.dropna().empty: raise ValueError("no folds left to choose a threshold from")
+    return choose_threshold(score.rename('iou').reset_index(), 'iou', lo, hi)
+
+def rescore(per_chip, curves, thresholds) -> pd.DataFrame:
+    "`per_chip` rescored at each fold's threshold (`{fold: t}`) from its threshold curves."
+    out = per_chip.copy(); idx = {f: int(np.argmin(np.abs(THRESHOLDS - t))) for f, t in thresholds.items()}
+    for i, r in out.iterrows():
+        cur = curves[r.chip_id][idx[r.fold]]; pos, neg = r.tp + r.fn, r.tn + r.fp
+        out.loc[i, ['tp', 'fp', 'fn', 'tn']] = [int(cur[0]), int(cur[1]), int(pos - cur[0]), int(neg - cur[1])]
+    out['pred_cloud'] = (out.tp + out.fp) / out.n_pixels
+    return pd.concat([out.drop(columns=list(METRICS)), per_chip_metrics(out)], axis=1)
 
 # %% ../nbs/03_evaluation.ipynb #c049
 def label_audit(ev,          # an `Evaluation` of the chips to audit
