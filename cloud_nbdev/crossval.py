@@ -10,7 +10,7 @@ import numpy as np, pandas as pd
 from tqdm.auto import tqdm
 from .data import read_metadata, repo_path, repo_relative, sample_root, atomic_write, tmp_dir, swap_dir, build_dir
 from .model import load_checkpoint, save_checkpoint, read_card, released_model_dir, default_device, git_sha
-from .peer import PEER_NAMES, TeacherCache
+from .peer import PEER_NAMES, L1C_NAME, CSmaskPeer, TeacherCache
 from .training import launch, load_config, make_config, run_dir, train, recipe_hash, _parse_overrides
 from .evaluation import (METRICS, THRESHOLDS, choose_threshold, fold_sweeps, oof_threshold, rescore, RULES, metrics_from_counts, per_chip_metrics, pooled_metrics, evaluate_chips, model_predictor, reference_predictors,
                                     sweep_table, _write_json, _write_text, _save)
@@ -18,8 +18,8 @@ from .evaluation import (METRICS, THRESHOLDS, choose_threshold, fold_sweeps, oof
 # %% auto #0
 __all__ = ['TEACHER_SOFT', 'MODEL', 'NESTED', 'MODEL_NESTED', 'loco_folds', 'cv_table', 'cv_markdown', 'plot_cv', 'read_cv',
            'renest_cv', 'cross_validate', 'cv_cli', 'cv_summary', 'cv_brief', 'best_recipe', 'operating_points',
-           'choose_rule', 'reliability', 'plot_operating', 'NotBetterError', 'find_cv', 'loco_record', 'promote',
-           'promote_cli']
+           'choose_rule', 'reliability', 'plot_operating', 'outside_check', 'NotBetterError', 'find_cv', 'loco_record',
+           'promote', 'promote_cli']
 
 # %% ../nbs/03a_crossval.ipynb #c069b
 def loco_folds(meta, exclude_bad=True) -> dict:
@@ -276,6 +276,23 @@ def plot_operating(per_chip, curves, table, names=(MODEL, TEACHER_SOFT), labels=
         if k.endswith(' rule'): axs[0].axvline(t, ls=':', color='grey', lw=1); axs[0].text(t, 0.02, k.split(', ')[1][:-5], rotation=90, fontsize=6)
     axs[0].set_xlabel('threshold', fontsize=7); axs[0].set_ylabel('pooled IoU, all folds', fontsize=7); axs[0].legend(fontsize=7)
     axs[1].set_ylabel('labelled cloud fraction', fontsize=7); axs[1].legend(fontsize=7); fig.tight_layout(); return fig
+
+# %% ../nbs/03a_crossval.ipynb #c093h
+def outside_check(checkpoint=None, root='data/l8biome', chips=None, device=None) -> pd.DataFrame:
+    "A checkpoint (default: the released model) beside ukis-csmask's L2A and L1C models on held-out chips of `root`."
+    root = repo_path(root); meta = read_metadata(root, bad_ids=[])
+    ids = chips or sorted(meta.chip_id[meta.source_split == 'test'] if 'source_split' in meta else meta.chip_id)
+    model, card = load_checkpoint(checkpoint or released_model_dir(), device=default_device(device)); t = card['threshold']
+    preds = {MODEL: (model_predictor(model, card), t), PEER_NAMES[10]: (CSmaskPeer().cloud_proba, t),
+             L1C_NAME: (CSmaskPeer(product='l1c').cloud_proba, t)}
+    rows = []
+    for name, ev in evaluate_chips(root, ids, preds, meta=meta, progress=False).items():
+        sw = ev.sweep().set_index('threshold')
+        for thr in dict.fromkeys([t, 0.5]):
+            r = sw.loc[round(thr, 2)]
+            rows.append(dict(method=name, threshold=thr, iou=r.iou, f1=r.f1, fpr=r.fp / (r.fp + r.tn), miss=r.fn / (r.fn + r.tp),
+                             n_chips=len(ids), n_pixels=ev.n_pixels))
+    return pd.DataFrame(rows).set_index(['method', 'threshold'])
 
 # %% ../nbs/03a_crossval.ipynb #c079
 class NotBetterError(RuntimeError):
