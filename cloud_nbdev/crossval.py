@@ -16,10 +16,10 @@ from .evaluation import (METRICS, THRESHOLDS, choose_threshold, fold_sweeps, oof
                                     sweep_table, _write_json, _write_text, _save)
 
 # %% auto #0
-__all__ = ['TEACHER_SOFT', 'MODEL', 'NESTED', 'MODEL_NESTED', 'loco_folds', 'cv_table', 'cv_markdown', 'plot_cv', 'read_cv',
-           'renest_cv', 'cross_validate', 'cv_cli', 'cv_summary', 'cv_brief', 'best_recipe', 'operating_points',
-           'choose_rule', 'reliability', 'plot_operating', 'outside_check', 'NotBetterError', 'find_cv', 'loco_record',
-           'promote', 'promote_cli']
+__all__ = ['TEACHER_SOFT', 'MODEL', 'NESTED', 'MODEL_NESTED', 'loco_folds', 'cv_table', 'cv_markdown', 'plot_cv', 'loco_curve',
+           'read_cv', 'renest_cv', 'cross_validate', 'cv_cli', 'cv_summary', 'cv_brief', 'best_recipe',
+           'operating_points', 'choose_rule', 'reliability', 'plot_operating', 'outside_check', 'NotBetterError',
+           'find_cv', 'loco_record', 'promote', 'promote_cli']
 
 # %% ../nbs/03a_crossval.ipynb #c069b
 def loco_folds(meta, exclude_bad=True) -> dict:
@@ -80,6 +80,15 @@ def plot_cv(table, title='leave-one-location-out cross-validation'):
     ax.set_title(title, fontsize=9); fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01).ax.tick_params(labelsize=6)
     fig.tight_layout(); return fig
 
+# %% ../nbs/03a_crossval.ipynb #c093l
+def loco_curve(cv_dir) -> pd.DataFrame:
+    "LOCO pooled IoU (at the runs' validation threshold) after each epoch: the folds' logged intersections and unions, summed."
+    folds = sorted(Path(cv_dir).glob('fold-*/metrics.csv'))
+    if not folds: raise FileNotFoundError(f"{cv_dir}: no fold-*/metrics.csv (not a CV folder, or no fold has finished an epoch)")
+    m = pd.concat([pd.read_csv(f).assign(fold=f.parent.name) for f in folds])
+    g = m.groupby('step').agg(intersection=('val_intersection', 'sum'), union=('val_union', 'sum'), folds=('fold', 'nunique'))
+    return g.assign(loco_iou=g.intersection / g.union).reset_index()
+
 # %% ../nbs/03a_crossval.ipynb #c069j
 TEACHER_SOFT = 'ukis-csmask 4b-L2A (10 m), cloud probability'   # the teacher's row: its soft output as a predictor
 MODEL = 'model'                                                  # each fold's model at its card's threshold
@@ -109,6 +118,7 @@ def _write_cv(out, res, per_chip, curves, criterion='pooled') -> dict:
     per_chip = pd.concat([per_chip, *extra], ignore_index=True); table = cv_table(per_chip)
     res = dict(res, threshold_criterion=criterion, nested_thresholds=nested, oof_threshold=release, table=table.reset_index().to_dict('records'))
     _write_json(out/'cv.json', res); _write_text(out/'cv_per_chip.csv', per_chip.to_csv(index=False))
+    if any(out.glob('fold-*/metrics.csv')): _write_text(out/'cv_loco_curve.csv', loco_curve(out).to_csv(index=False))
     atomic_write(out/'cv_curves.npz', lambda t: np.savez_compressed(open(t, 'wb'), **{f'{m}|{c}': v for m, cs in curves.items() for c, v in cs.items()}))
     n = len(per_chip.chip_id.unique()); tuned = res.get('tuned_thresholds') or {}
     _write_text(out/'cv.md', cv_markdown(table, f"- {n} chips, {len(res['folds'])} folds (one location held out each); recipe "
