@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_data.ipynb #c001
 from __future__ import annotations
-import argparse, csv, errno, fcntl, hashlib, json, os, random, re, shutil, socket, sys, tempfile, threading, time, warnings
+import argparse, csv, errno, fcntl, hashlib, json, os, random, re, shutil, socket, sys, tempfile, threading, time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -558,10 +559,11 @@ FULL_METADATA = 'data/reference/train_metadata_full_competition.csv'     # the 1
 
 def chip_files(chip_id, bands=BANDS, labels=True) -> list:
     "The files of a chip in the DrivenData layout, as (path relative to the data root, dtype)."
-    return [(f'train_features/{chip_id}/{b}.tif', 'uint16') for b in bands] + ([(f'train_labels/{chip_id}.tif', 'uint8')] if labels else [])
+    feats = [(f'train_features/{chip_id}/{b}.tif', 'uint16') for b in bands]
+    return feats + ([(f'train_labels/{chip_id}.tif', 'uint8')] if labels else [])
 
 def select_chips(meta, locations=None, limit=None) -> pd.DataFrame:
-    "The rows of `meta` at `locations` (all if None), then `limit` of them spread evenly through the list (all if None)."
+    "Rows of `meta` at `locations` (all if None), then `limit` of them (all if None) spread evenly through the list."
     if locations:
         if 'location' not in meta: raise ValueError("the metadata has no location column, so --locations cannot choose")
         unknown = sorted(set(locations) - set(meta.location))
@@ -594,7 +596,7 @@ def _reason(e) -> str:
     return f"{type(e).__name__}: {' '.join(str(e).split())[:160]}"
 
 def _retry(fn, what, retries=5, backoff=1.0):
-    "`fn()`, tried up to `retries` times with exponential backoff and jitter while its error is retryable; else a `DownloadError` naming `what`."
+    "`fn()`, tried again with backoff while its error is retryable, `retries` times at most; else a `DownloadError`."
     from tenacity import Retrying, stop_after_attempt, wait_random_exponential, retry_if_exception
     try:
         for attempt in Retrying(stop=stop_after_attempt(retries), wait=wait_random_exponential(backoff, max=60),
@@ -622,7 +624,7 @@ def _get_rest(client, url, fh, size, on_bytes):
     if fh.tell() != size: raise _ShortBody(f"the body ended at {fh.tell()} of {size} bytes")
 
 def _fetch(client, url, dest, size, dtype=None, on_bytes=lambda n: None, retries=5, backoff=1.0) -> Path:
-    "Download `url` to `dest` through `dest.part`, continuing a partial file; renamed into place only when complete and valid."
+    "Download `url` to `dest` through `dest.part`, continuing a partial file; renamed into place only whole and valid."
     dest = Path(dest); part = dest.with_name(dest.name + '.part'); dest.parent.mkdir(parents=True, exist_ok=True)
     with open(part, 'ab') as fh:                                   # keeps what an earlier run received
         try: fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -636,7 +638,8 @@ def _fetch(client, url, dest, size, dtype=None, on_bytes=lambda n: None, retries
             try: read_band(part, dtype)
             except ChipError as e:
                 part.unlink()
-                raise DownloadError(f"{url}: {size} bytes arrived, but {e.problem}; deleted, a rerun fetches it afresh") from None
+                why = f"{size} bytes arrived, but {e.problem}; deleted, a rerun fetches it afresh"
+                raise DownloadError(f"{url}: {why}") from None
         os.chmod(part, _file_mode()); os.replace(part, dest)
     return dest
 
@@ -660,7 +663,8 @@ def _bar(progress, **kw):
 def _client(jobs, timeout):
     "An httpx client with `jobs` kept-alive connections; identity encoding, so bytes on the wire are the file's."
     import httpx
-    return httpx.Client(timeout=timeout, follow_redirects=True, limits=httpx.Limits(max_connections=jobs, max_keepalive_connections=jobs),
+    return httpx.Client(timeout=timeout, follow_redirects=True,
+                        limits=httpx.Limits(max_connections=jobs, max_keepalive_connections=jobs),
                         headers={'Accept-Encoding': 'identity', 'User-Agent': f'cloud-nbdev/{__version__}'})
 
 def _head_size(client, url) -> int:
@@ -713,7 +717,7 @@ def _write_meta(dest, meta, bands, labels) -> int:
 
 def download_chips(dest, metadata=None, base_url=SOURCE_COOP_URL, bands=BANDS, labels=True, locations=None, limit=None,
                    jobs=8, retries=5, timeout=60., backoff=1., progress=None) -> pd.DataFrame:
-    "Download the chips of `metadata` into `dest` in the DrivenData layout: parallel, resumable, verified; a row per file."
+    "Download the chips of `metadata` into `dest` (DrivenData layout): parallel, resumable, verified; a row per file."
     import pandas as pd
     dest = check_out_dir(dest); full = _chip_list(metadata)
     if jobs < 1: raise ValueError(f"--jobs must be at least 1, got {jobs}")
@@ -727,15 +731,17 @@ def download_chips(dest, metadata=None, base_url=SOURCE_COOP_URL, bands=BANDS, l
         failed.update(_fetch_all(client, base, dest, todo, sizes, jobs, progress, **kw))
     _write_meta(dest, full, bands, labels)
     status = lambda r: 'skipped' if r in had else 'failed' if r in failed else 'fetched'
-    return pd.DataFrame([dict(path=r, status=status(r), bytes=(dest/r).stat().st_size if r not in failed else 0,
-                              error=str(failed.get(r, ''))) for r, _ in plan], columns=['path', 'status', 'bytes', 'error'])
+    rows = [dict(path=r, status=status(r), bytes=(dest/r).stat().st_size if r not in failed else 0,
+                 error=str(failed.get(r, ''))) for r, _ in plan]
+    return pd.DataFrame(rows, columns=['path', 'status', 'bytes', 'error'])
 
 def download_summary(status, dest='') -> str:
     "One line of counts (fetched, skipped, failed), then each failed file with its reason."
     n, got = status.status.value_counts(), status[status.status == 'fetched'].bytes.sum()
     head = (f"{dest}: {n.get('fetched', 0)} files fetched ({got/1e6:,.1f} MB), {n.get('skipped', 0)} skipped "
             f"(already complete), {n.get('failed', 0)} failed")
-    return '\n'.join([head] + [f"  failed: {r.path}: {r.error}" for r in status[status.status == 'failed'].itertuples()])
+    bad = status[status.status == 'failed']
+    return '\n'.join([head] + [f"  failed: {r.path}: {r.error}" for r in bad.itertuples()])
 
 # %% ../nbs/00_data.ipynb #c057x2
 def download_cli(argv=None):
@@ -744,16 +750,17 @@ def download_cli(argv=None):
     p.add_argument('dest', help='data root to fill: train_features/, train_labels/, train_metadata.csv')
     p.add_argument('--metadata', help=f'chip list CSV with chip_id, location (default: {FULL_METADATA}, 11,748 chips)')
     p.add_argument('--base-url', default=SOURCE_COOP_URL, help='where the files are published (default: %(default)s)')
-    p.add_argument('--locations', nargs='+', metavar='NAME', help='only the chips of these locations (quote names with spaces)')
+    p.add_argument('--locations', nargs='+', metavar='NAME', help='only chips of these places (quote spaces)')
     p.add_argument('--limit', type=int, metavar='N', help='only N chips, spread evenly through the (filtered) list')
     p.add_argument('--jobs', type=int, default=8, help='parallel transfers (default: %(default)s)')
-    p.add_argument('--retries', type=int, default=5, help='tries a file gets on timeouts, dropped connections, 5xx (default: %(default)s)')
-    p.add_argument('--timeout', type=float, default=60., help='seconds to wait to connect or for more data (default: %(default)s)')
-    p.add_argument('--backoff', type=float, default=1., help='first wait between tries, doubling each time (default: %(default)s s)')
+    p.add_argument('--retries', type=int, default=5, help='tries per file on timeouts, dropped links, 5xx (default: 5)')
+    p.add_argument('--timeout', type=float, default=60., help='seconds to wait for a connection or data (default: 60)')
+    p.add_argument('--backoff', type=float, default=1., help='seconds: random waits up to this, doubling (default: 1)')
     p.add_argument('--no-labels', action='store_true', help='the four bands only, no label files')
     a = p.parse_args(argv)
-    try: got = download_chips(a.dest, a.metadata, a.base_url, labels=not a.no_labels, locations=a.locations, limit=a.limit,
-                              jobs=a.jobs, retries=a.retries, timeout=a.timeout, backoff=a.backoff)
+    kw = dict(locations=a.locations, limit=a.limit, jobs=a.jobs, retries=a.retries, timeout=a.timeout,
+              backoff=a.backoff)
+    try: got = download_chips(a.dest, a.metadata, a.base_url, labels=not a.no_labels, **kw)
     except (OSError, ValueError) as e: print(f"cloud-nbdev download: error: {e}", file=sys.stderr); return 2
     print(download_summary(got, a.dest)); return 1 if (got.status == 'failed').any() else 0
 
