@@ -693,7 +693,7 @@ def _check_space(dest, need, margin=0.05):
 def _fetch_all(client, base, dest, plan, sizes, jobs, progress, **kw) -> dict:
     "Fetch `plan` [(rel, dtype)] on `jobs` threads under one progress bar in bytes; returns {rel: error} of the failed."
     total = sum(sizes[r] - min(_part_size(dest/r), sizes[r]) for r, _ in plan)
-    bar, update = _bar(progress, total=total, desc='download', unit='B', unit_scale=True, unit_divisor=1024)
+    bar, update = _bar(progress, total=total, desc='download', unit='B', unit_scale=True)
     def one(item): _fetch(client, f'{base}/{item[0]}', dest/item[0], sizes[item[0]], item[1], update, **kw)
     with bar: return {rel: e for (rel, _), e in _pmap(one, plan, jobs) if e}
 
