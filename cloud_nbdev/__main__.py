@@ -13,7 +13,7 @@ __all__ = ['SUBCOMMANDS', 'main']
 # %% ../nbs/cli.ipynb #c005
 SUBCOMMANDS = {  # name: (module, function taking argv, help)
     'data-report': ('cloud_nbdev.data', 'data_report_cli', 'figures and tables for a data root'),
-    'download': ('cloud_nbdev.data', 'download_cli', 'download the full DrivenData training set (resumable)'),
+    'download': ('cloud_nbdev.data', 'download_cli', 'download the DrivenData training set or part of it (parallel, resumable)'),
     'train': ('cloud_nbdev.training', 'train_cli', 'train a model (a papermill run of 02_training)'),
     'evaluate': ('cloud_nbdev.evaluation', 'evaluate_cli', 'metrics, figures and label audit on a labelled data root'),
     'cv': ('cloud_nbdev.crossval', 'cv_cli', 'leave-one-location-out cross-validation of a training recipe'),

@@ -4,7 +4,9 @@
 
 # %% ../nbs/00_data.ipynb #c001
 from __future__ import annotations
-import argparse, csv, errno, hashlib, json, os, random, re, shutil, socket, sys, tempfile, time, urllib.request, urllib.error, warnings
+import argparse, csv, errno, fcntl, hashlib, json, os, random, re, shutil, socket, sys, tempfile, threading, time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, rasterio
@@ -14,14 +16,15 @@ from fastcore.basics import patch
 from . import __version__
 
 # %% auto #0
-__all__ = ['BANDS', 'BAND_NAMES', 'DN_SCALE', 'IGNORE_INDEX', 'SOURCE_COOP_URL', 'repo_root', 'sample_root', 'repo_path',
-           'check_out_dir', 'repo_relative', 'ChipError', 'read_band', 'Chip', 'load_chip', 'read_chip', 'nodata_mask',
-           'read_label', 'verify_manifest', 'write_chip', 'synthetic_chip', 'make_synthetic_root', 'bad_label_ids',
-           'read_metadata', 'split_chips', 'band_stats', 'normalize', 'dihedral', 'CloudChipDataset', 'make_loaders',
-           'true_color', 'false_color', 'overlay', 'plot_gallery', 'cloud_fraction_table', 'plot_cloud_fraction',
-           'plot_band_histograms', 'data_report', 'download_chips', 'WriteError', 'sweep_tmp', 'atomic_write',
+__all__ = ['BANDS', 'BAND_NAMES', 'DN_SCALE', 'IGNORE_INDEX', 'SOURCE_COOP_URL', 'FULL_METADATA', 'repo_root', 'sample_root',
+           'repo_path', 'check_out_dir', 'repo_relative', 'ChipError', 'read_band', 'Chip', 'load_chip', 'read_chip',
+           'nodata_mask', 'read_label', 'verify_manifest', 'write_chip', 'synthetic_chip', 'make_synthetic_root',
+           'bad_label_ids', 'read_metadata', 'split_chips', 'band_stats', 'normalize', 'dihedral', 'CloudChipDataset',
+           'make_loaders', 'true_color', 'false_color', 'overlay', 'plot_gallery', 'cloud_fraction_table',
+           'plot_cloud_fraction', 'plot_band_histograms', 'data_report', 'WriteError', 'sweep_tmp', 'atomic_write',
            'write_json', 'tmp_dir', 'swap_dir', 'build_dir', 'recover_dir', 'verify_geotiff', 'write_geotiff',
-           'data_report_cli', 'download_cli']
+           'chip_files', 'select_chips', 'DownloadError', 'download_chips', 'download_summary', 'download_cli',
+           'data_report_cli']
 
 # %% ../nbs/00_data.ipynb #c005
 BANDS = ('B04', 'B03', 'B02', 'B08')       # model input order: red, green, blue, NIR (all 10 m)
@@ -396,49 +399,6 @@ def data_report(root, out_dir, gallery=8) -> dict:
                    figures=sorted(f'{n}.png' for n in figs))
     return summary
 
-# %% ../nbs/00_data.ipynb #c054
-SOURCE_COOP_URL = 'https://data.source.coop/radiantearth/cloud-cover-detection-challenge/final/public'
-
-def _fetch(url, dest, retries=3, timeout=60):
-    "Download `url` to `dest` via `dest.part`, resuming a partial file; verifies the byte count."
-    dest = Path(dest); part = dest.with_name(dest.name + '.part'); dest.parent.mkdir(parents=True, exist_ok=True)
-    for attempt in range(retries):
-        have = part.stat().st_size if part.exists() else 0
-        req = urllib.request.Request(url, headers={'Range': f'bytes={have}-'} if have else {})
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                if have and r.status != 206: have = 0                     # server ignored the range: start over
-                total = have + int(r.headers.get('Content-Length', 0))
-                with open(part, 'ab' if have else 'wb') as fh:
-                    while chunk := r.read(1 << 20): fh.write(chunk)
-            if part.stat().st_size != total: raise IOError(f"{url}: got {part.stat().st_size} of {total} bytes")
-            part.replace(dest); return dest
-        except urllib.error.HTTPError as e:
-            if e.code == 416 and part.exists(): part.replace(dest); return dest   # already complete
-            if e.code in (403, 404): raise IOError(f"{url}: HTTP {e.code}") from None
-            err = e
-        except (urllib.error.URLError, IOError, TimeoutError) as e: err = e
-        time.sleep(min(2**attempt, 10) if attempt < retries-1 else 0)
-    raise IOError(f"could not download {url} after {retries} tries: {err}")
-
-# %% ../nbs/00_data.ipynb #c055
-def download_chips(dest, metadata=None, base_url=SOURCE_COOP_URL, bands=BANDS, labels=True, limit=None, retries=3) -> pd.DataFrame:
-    "Download the chips listed in `metadata` (CSV path or DataFrame) into `dest` in the DrivenData layout; resumable."
-    import pandas as pd
-    dest = check_out_dir(dest)
-    meta = pd.read_csv(metadata or repo_root()/'data'/'reference'/'train_metadata_full_competition.csv') if not isinstance(metadata, pd.DataFrame) else metadata
-    meta = meta.head(limit) if limit else meta
-    files = [(f'train_features/{c}/{b}.tif', 'uint16') for c in meta.chip_id for b in bands]
-    files += [(f'train_labels/{c}.tif', 'uint8') for c in meta.chip_id] if labels else []
-    status = []
-    for rel, dtype in tqdm(files, desc='download', unit='file'):
-        out = dest/rel
-        if not out.exists(): _fetch(f'{base_url.rstrip("/")}/{rel}', out, retries=retries)
-        read_band(out, dtype=dtype)                                            # verify: opens, right dtype
-        status.append(dict(path=rel, bytes=out.stat().st_size))
-    meta.to_csv(dest/'train_metadata.csv', index=False)
-    return pd.DataFrame(status)
-
 # %% ../nbs/00_data.ipynb #c057a
 def _file_mode() -> int:
     "The mode a new file gets under the process's umask (0o644 under the usual 022), read without changing it for good."
@@ -593,6 +553,217 @@ def write_geotiff(path, array, profile_like=None, nodata=None, dtype=None, overw
             raise OSError("pixels read back differ from those written")
     return atomic_write(path, write, verify=lambda t: verify_geotiff(t, *arr.shape[1:], arr.shape[0], arr.dtype, same))
 
+# %% ../nbs/00_data.ipynb #c054
+SOURCE_COOP_URL = 'https://data.source.coop/radiantearth/cloud-cover-detection-challenge/final/public'
+FULL_METADATA = 'data/reference/train_metadata_full_competition.csv'     # the 11,748 chips, from the repository root
+
+def chip_files(chip_id, bands=BANDS, labels=True) -> list:
+    "The files of a chip in the DrivenData layout, as (path relative to the data root, dtype)."
+    feats = [(f'train_features/{chip_id}/{b}.tif', 'uint16') for b in bands]
+    return feats + ([(f'train_labels/{chip_id}.tif', 'uint8')] if labels else [])
+
+def select_chips(meta, locations=None, limit=None) -> pd.DataFrame:
+    "Rows of `meta` at `locations` (all if None), then `limit` of them (all if None) spread evenly through the list."
+    if locations:
+        if 'location' not in meta: raise ValueError("the metadata has no location column, so --locations cannot choose")
+        unknown = sorted(set(locations) - set(meta.location))
+        if unknown: raise ValueError(f"unknown location(s) {unknown}; known: {', '.join(sorted(set(meta.location)))}")
+        meta = meta[meta.location.isin(locations)]
+    if limit is not None:
+        if limit < 1: raise ValueError(f"--limit must be at least 1, got {limit}")
+        if limit < len(meta): meta = meta.iloc[np.linspace(0, len(meta) - 1, limit).round().astype(int)]
+    return meta.reset_index(drop=True)
+
+# %% ../nbs/00_data.ipynb #c055
+class DownloadError(OSError):
+    "A file that could not be downloaded whole; the message names it and says why."
+
+class _ShortBody(OSError):
+    "The body ended before the announced size (retryable: the next try continues where it stopped)."
+
+_RETRY_STATUS = {429, 500, 502, 503, 504}
+
+def _retryable(e) -> bool:
+    "Whether a failed request may succeed when tried again: timeouts, dropped connections, short bodies, 5xx and 429."
+    import httpx
+    if isinstance(e, httpx.HTTPStatusError): return e.response.status_code in _RETRY_STATUS
+    return isinstance(e, (httpx.TransportError, _ShortBody))
+
+def _reason(e) -> str:
+    "A one-line reason for a failed request."
+    import httpx
+    if isinstance(e, httpx.HTTPStatusError): return f"HTTP {e.response.status_code}"
+    return f"{type(e).__name__}: {' '.join(str(e).split())[:160]}"
+
+def _retry(fn, what, retries=5, backoff=1.0):
+    "`fn()`, tried again with backoff while its error is retryable, `retries` times at most; else a `DownloadError`."
+    from tenacity import Retrying, stop_after_attempt, wait_random_exponential, retry_if_exception
+    try:
+        for attempt in Retrying(stop=stop_after_attempt(retries), wait=wait_random_exponential(backoff, max=60),
+                                retry=retry_if_exception(_retryable), reraise=True):
+            with attempt: return fn()
+    except DownloadError: raise
+    except Exception as e:
+        raise DownloadError(f"{what}: {_reason(e)}" + (f" (after {retries} tries)" if _retryable(e) else '')) from None
+
+# %% ../nbs/00_data.ipynb #c055b
+def _get_rest(client, url, fh, size, on_bytes):
+    "Append to `fh` the bytes of `url` it lacks (a Range request from its length); `_ShortBody` if the body ends early."
+    have = fh.seek(0, os.SEEK_END)
+    if have >= size:
+        if have == size: return
+        fh.truncate(0); on_bytes(-have); have = 0                          # longer than the file: start over
+    with client.stream('GET', url, headers={'Range': f'bytes={have}-'} if have else {}) as r:
+        r.raise_for_status()
+        if have and r.status_code != 206: fh.truncate(0); on_bytes(-have); have = 0   # range ignored: start over
+        n = r.headers.get('Content-Length')
+        if n is not None and have + int(n) != size:
+            raise DownloadError(f"{url}: the store now sends {have + int(n)} bytes, its listing said {size}")
+        for chunk in r.iter_raw(): fh.write(chunk); on_bytes(len(chunk))
+    fh.flush()
+    if fh.tell() != size: raise _ShortBody(f"the body ended at {fh.tell()} of {size} bytes")
+
+def _fetch(client, url, dest, size, dtype=None, on_bytes=lambda n: None, retries=5, backoff=1.0) -> Path:
+    "Download `url` to `dest` through `dest.part`, continuing a partial file; renamed into place only whole and valid."
+    dest = Path(dest); part = dest.with_name(dest.name + '.part'); dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(part, 'ab') as fh:                                   # keeps what an earlier run received
+        try: fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError: raise DownloadError(f"{part}: being downloaded by another process") from None
+        try: _retry(lambda: _get_rest(client, url, fh, size, on_bytes), url, retries, backoff)
+        except DownloadError:
+            if os.fstat(fh.fileno()).st_size == 0: part.unlink()            # nothing to continue from
+            raise
+        os.fsync(fh.fileno())
+        if dtype:
+            try: read_band(part, dtype)
+            except ChipError as e:
+                part.unlink()
+                why = f"{size} bytes arrived, but {e.problem}; deleted, a rerun fetches it afresh"
+                raise DownloadError(f"{url}: {why}") from None
+        os.chmod(part, _file_mode()); os.replace(part, dest)
+    return dest
+
+# %% ../nbs/00_data.ipynb #c056
+def _pmap(fn, items, jobs) -> list:
+    "Run `fn(item)` for each item on `jobs` threads; returns [(item, None or the exception it raised)], in order."
+    def safe(x):
+        try: fn(x)
+        except Exception as e: return e
+    ex = ThreadPoolExecutor(max(1, jobs))
+    try: return list(zip(items, ex.map(safe, items)))
+    finally: ex.shutdown(wait=True, cancel_futures=True)                 # Ctrl-C: no new file starts
+
+def _bar(progress, **kw):
+    "A tqdm bar and a thread-safe `update(n)` for it; `progress` None shows it only on a terminal."
+    bar, lock = tqdm(disable=None if progress is None else not progress, **kw), threading.Lock()
+    def update(n):
+        with lock: bar.update(n)
+    return bar, update
+
+def _client(jobs, timeout):
+    "An httpx client with `jobs` kept-alive connections; identity encoding, so bytes on the wire are the file's."
+    import httpx
+    return httpx.Client(timeout=timeout, follow_redirects=True,
+                        limits=httpx.Limits(max_connections=jobs, max_keepalive_connections=jobs),
+                        headers={'Accept-Encoding': 'identity', 'User-Agent': f'cloud-nbdev/{__version__}'})
+
+def _head_size(client, url) -> int:
+    r = client.head(url); r.raise_for_status()
+    if 'Content-Length' not in r.headers: raise DownloadError(f"{url}: the store gives no size (Content-Length)")
+    return int(r.headers['Content-Length'])
+
+# %% ../nbs/00_data.ipynb #c056a
+def _sizes(client, base, rels, jobs, progress, **kw) -> tuple:
+    "Sizes of `rels` on the store, from HEAD requests on `jobs` threads: ({rel: bytes}, {rel: error})."
+    sizes = {}; bar, tick = _bar(progress, total=len(rels), desc='sizes', unit='file')
+    def one(rel): sizes[rel] = _retry(lambda: _head_size(client, f'{base}/{rel}'), f'{base}/{rel}', **kw); tick(1)
+    with bar: errs = {rel: e for rel, e in _pmap(one, rels, jobs) if e}
+    return sizes, errs
+
+def _part_size(path) -> int:
+    p = Path(path).with_name(Path(path).name + '.part'); return p.stat().st_size if p.exists() else 0
+
+def _check_space(dest, need, margin=0.05):
+    "Raise an `OSError` naming `dest` unless its disk has `need` bytes free, plus `margin`."
+    dest = Path(dest); free = shutil.disk_usage(next(p for p in [dest, *dest.resolve().parents] if p.exists())).free
+    if need * (1 + margin) > free:
+        raise OSError(f"{dest}: not enough free disk space: the download needs {need/1e9:,.2f} GB "
+                      f"(+{margin:.0%} margin), {free/1e9:,.2f} GB are free")
+
+def _fetch_all(client, base, dest, plan, sizes, jobs, progress, **kw) -> dict:
+    "Fetch `plan` [(rel, dtype)] on `jobs` threads under one progress bar in bytes; returns {rel: error} of the failed."
+    total = sum(sizes[r] - min(_part_size(dest/r), sizes[r]) for r, _ in plan)
+    bar, update = _bar(progress, total=total, desc='download', unit='B', unit_scale=True)
+    def one(item): _fetch(client, f'{base}/{item[0]}', dest/item[0], sizes[item[0]], item[1], update, **kw)
+    with bar: return {rel: e for (rel, _), e in _pmap(one, plan, jobs) if e}
+
+# %% ../nbs/00_data.ipynb #c056b
+def _chip_list(metadata) -> pd.DataFrame:
+    "The chip list: a DataFrame as given, or read from a CSV (default: the full competition list in the repository)."
+    import pandas as pd
+    if isinstance(metadata, pd.DataFrame): meta = metadata
+    else:
+        f = Path(metadata) if metadata else repo_path(FULL_METADATA)
+        if not f.is_file(): raise FileNotFoundError(f"{f}: metadata CSV not found")
+        meta = pd.read_csv(f, dtype={'chip_id': str})
+    if 'chip_id' not in meta: raise ValueError(f"{metadata}: the metadata has no chip_id column")
+    return meta
+
+def _write_meta(dest, meta, bands, labels) -> int:
+    "Write `dest/train_metadata.csv` with the rows of `meta` whose files are all in `dest`; returns how many."
+    done = meta[[all((dest/r).exists() for r, _ in chip_files(c, bands, labels)) for c in meta.chip_id]]
+    if len(done): atomic_write(dest/'train_metadata.csv', lambda t: done.to_csv(t, index=False))
+    return len(done)
+
+def download_chips(dest, metadata=None, base_url=SOURCE_COOP_URL, bands=BANDS, labels=True, locations=None, limit=None,
+                   jobs=8, retries=5, timeout=60., backoff=1., progress=None) -> pd.DataFrame:
+    "Download the chips of `metadata` into `dest` (DrivenData layout): parallel, resumable, verified; a row per file."
+    import pandas as pd
+    dest = check_out_dir(dest); full = _chip_list(metadata)
+    if jobs < 1: raise ValueError(f"--jobs must be at least 1, got {jobs}")
+    plan = [f for c in select_chips(full, locations, limit).chip_id for f in chip_files(c, bands, labels)]
+    had = {r for r, _ in plan if (dest/r).exists()}; todo = [f for f in plan if f[0] not in had]
+    base, kw = base_url.rstrip('/'), dict(retries=retries, backoff=backoff)
+    with _client(jobs, timeout) as client:
+        sizes, failed = _sizes(client, base, [r for r, _ in todo], jobs, progress, **kw)
+        todo = [f for f in todo if f[0] in sizes]
+        _check_space(dest, sum(sizes[r] - min(_part_size(dest/r), sizes[r]) for r, _ in todo))
+        failed.update(_fetch_all(client, base, dest, todo, sizes, jobs, progress, **kw))
+    _write_meta(dest, full, bands, labels)
+    status = lambda r: 'skipped' if r in had else 'failed' if r in failed else 'fetched'
+    rows = [dict(path=r, status=status(r), bytes=(dest/r).stat().st_size if r not in failed else 0,
+                 error=str(failed.get(r, ''))) for r, _ in plan]
+    return pd.DataFrame(rows, columns=['path', 'status', 'bytes', 'error'])
+
+def download_summary(status, dest='') -> str:
+    "One line of counts (fetched, skipped, failed), then each failed file with its reason."
+    n, got = status.status.value_counts(), status[status.status == 'fetched'].bytes.sum()
+    head = (f"{dest}: {n.get('fetched', 0)} files fetched ({got/1e6:,.1f} MB), {n.get('skipped', 0)} skipped "
+            f"(already complete), {n.get('failed', 0)} failed")
+    bad = status[status.status == 'failed']
+    return '\n'.join([head] + [f"  failed: {r.path}: {r.error}" for r in bad.itertuples()])
+
+# %% ../nbs/00_data.ipynb #c057x2
+def download_cli(argv=None):
+    "`cloud-nbdev download DEST [--locations NAME ...] [--limit N] [--jobs N] [--retries N] [--timeout S]`"
+    p = argparse.ArgumentParser('cloud-nbdev download', description=download_chips.__doc__)
+    p.add_argument('dest', help='data root to fill: train_features/, train_labels/, train_metadata.csv')
+    p.add_argument('--metadata', help=f'chip list CSV with chip_id, location (default: {FULL_METADATA}, 11,748 chips)')
+    p.add_argument('--base-url', default=SOURCE_COOP_URL, help='where the files are published (default: %(default)s)')
+    p.add_argument('--locations', nargs='+', metavar='NAME', help='only chips of these places (quote spaces)')
+    p.add_argument('--limit', type=int, metavar='N', help='only N chips, spread evenly through the (filtered) list')
+    p.add_argument('--jobs', type=int, default=8, help='parallel transfers (default: %(default)s)')
+    p.add_argument('--retries', type=int, default=5, help='tries per file on timeouts, dropped links, 5xx (default: 5)')
+    p.add_argument('--timeout', type=float, default=60., help='seconds to wait for a connection or data (default: 60)')
+    p.add_argument('--backoff', type=float, default=1., help='seconds: random waits up to this, doubling (default: 1)')
+    p.add_argument('--no-labels', action='store_true', help='the four bands only, no label files')
+    a = p.parse_args(argv)
+    kw = dict(locations=a.locations, limit=a.limit, jobs=a.jobs, retries=a.retries, timeout=a.timeout,
+              backoff=a.backoff)
+    try: got = download_chips(a.dest, a.metadata, a.base_url, labels=not a.no_labels, **kw)
+    except (OSError, ValueError) as e: print(f"cloud-nbdev download: error: {e}", file=sys.stderr); return 2
+    print(download_summary(got, a.dest)); return 1 if (got.status == 'failed').any() else 0
+
 # %% ../nbs/00_data.ipynb #c059
 def data_report_cli(argv=None):
     "`cloud-nbdev data-report ROOT --out DIR`"
@@ -601,13 +772,3 @@ def data_report_cli(argv=None):
     a = p.parse_args(argv)
     try: print(json.dumps(data_report(a.root, a.out, a.gallery), indent=1))
     except (OSError, ValueError) as e: print(f"cloud-nbdev data-report: error: {e}", file=sys.stderr); return 2
-
-def download_cli(argv=None):
-    "`cloud-nbdev download DEST [--metadata CSV] [--base-url URL] [--limit N]`"
-    p = argparse.ArgumentParser('cloud-nbdev download', description=download_chips.__doc__)
-    p.add_argument('dest'); p.add_argument('--metadata'); p.add_argument('--base-url', default=SOURCE_COOP_URL)
-    p.add_argument('--limit', type=int); p.add_argument('--no-labels', action='store_true')
-    a = p.parse_args(argv)
-    try: st = download_chips(a.dest, a.metadata, a.base_url, labels=not a.no_labels, limit=a.limit)
-    except (OSError, ValueError) as e: print(f"cloud-nbdev download: error: {e}", file=sys.stderr); return 2
-    print(f"{len(st)} files, {st.bytes.sum()/1e9:.2f} GB in {a.dest}")
