@@ -8,18 +8,18 @@ import argparse, datetime, json, re, shutil, sys
 from pathlib import Path
 import numpy as np, pandas as pd
 from tqdm.auto import tqdm
-from .data import read_metadata, repo_path, repo_relative, sample_root, atomic_write, tmp_dir, swap_dir, build_dir
+from .data import load_chip, read_label, true_color, read_metadata, repo_path, repo_relative, sample_root, atomic_write, tmp_dir, swap_dir, build_dir
 from .model import load_checkpoint, save_checkpoint, read_card, released_model_dir, default_device, git_sha
 from .peer import PEER_NAMES, L1C_NAME, CSmaskPeer, TeacherCache
 from .training import launch, load_config, make_config, run_dir, train, recipe_hash, _parse_overrides
 from .evaluation import (METRICS, THRESHOLDS, choose_threshold, fold_sweeps, oof_threshold, rescore, RULES, metrics_from_counts, per_chip_metrics, pooled_metrics, evaluate_chips, model_predictor, reference_predictors,
-                                    sweep_table, _write_json, _write_text, _save)
+                                    sweep_table, error_map, _write_json, _write_text, _save)
 
 # %% auto #0
 __all__ = ['TEACHER_SOFT', 'MODEL', 'NESTED', 'MODEL_NESTED', 'loco_folds', 'cv_table', 'cv_markdown', 'plot_cv', 'loco_curve',
            'read_cv', 'renest_cv', 'cross_validate', 'cv_cli', 'cv_summary', 'cv_brief', 'best_recipe',
-           'operating_points', 'choose_rule', 'reliability', 'plot_operating', 'outside_check', 'NotBetterError',
-           'find_cv', 'loco_record', 'promote', 'promote_cli']
+           'operating_points', 'choose_rule', 'reliability', 'plot_operating', 'outside_check',
+           'student_teacher_errors', 'NotBetterError', 'find_cv', 'loco_record', 'promote', 'promote_cli']
 
 # %% ../nbs/03a_crossval.ipynb #c069b
 def loco_folds(meta, exclude_bad=True) -> dict:
@@ -303,6 +303,24 @@ def outside_check(checkpoint=None, root='data/l8biome', chips=None, device=None)
             rows.append(dict(method=name, threshold=thr, iou=r.iou, f1=r.f1, fpr=r.fp / (r.fp + r.tn), miss=r.fn / (r.fn + r.tp),
                              n_chips=len(ids), n_pixels=ev.n_pixels))
     return pd.DataFrame(rows).set_index(['method', 'threshold'])
+
+# %% ../nbs/03a_crossval.ipynb #c093o
+def student_teacher_errors(cv_dir, chip_ids, thresholds, teacher_thresholds, root=None, size=2.2, device=None):
+    "Per held-out chip: true colour, label, the fold model's errors and the teacher's (`{fold: t}` for each)."
+    import matplotlib.pyplot as plt
+    cv_dir = Path(cv_dir); res = json.loads((cv_dir/'cv.json').read_text())
+    root = repo_path(res['config'].get('data_root') or sample_root()) if root is None else Path(root)
+    fold_of = {c: f for f, d in res['folds'].items() for c in d['test']}; teacher = TeacherCache(10, res['config']['teacher_cache'])
+    fig, axs = plt.subplots(len(chip_ids), 4, figsize=(4 * size, len(chip_ids) * size), squeeze=False)
+    for row, cid in zip(axs, chip_ids):
+        f = fold_of[cid]; c = load_chip(root/'train_features'/cid); lab = read_label(root/'train_labels'/f'{cid}.tif')
+        model, card = load_checkpoint(cv_dir/f'fold-{_slug(f)}'/'last', device=default_device(device))
+        ps, pt = model_predictor(model, card)(c.image), teacher(c.image); ok = ~c.nodata
+        ims = [true_color(c.image), lab == 1, error_map(ps > thresholds[f], lab, ok), error_map(pt > teacher_thresholds[f], lab, ok)]
+        for ax, im, t in zip(row, ims, ['true colour', 'label', f'student > {thresholds[f]:g}', f'teacher > {teacher_thresholds[f]:g}']):
+            ax.imshow(im, interpolation='nearest', cmap='gray'); ax.set_xticks([]); ax.set_yticks([]); ax.set_title(t, fontsize=8)
+        row[0].set_ylabel(f'{cid} ({f})', fontsize=8)
+    fig.tight_layout(); return fig
 
 # %% ../nbs/03a_crossval.ipynb #c079
 class NotBetterError(RuntimeError):
