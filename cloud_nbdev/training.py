@@ -638,6 +638,7 @@ def _torchrun_main(path):
 if __name__ == '__main__' and len(sys.argv) == 2: _torchrun_main(sys.argv[1])
 
 # %% ../nbs/02_training.ipynb #ld01
+import contextlib
 from torch.utils.flop_counter import FlopCounterMode
 from .data import DN_SCALE, bad_label_ids, normalize
 
@@ -690,6 +691,14 @@ def standin_loader(root, workers=0, batches=10, batch_size=16, crop=512, packed=
     return loader
 
 # %% ../nbs/02_training.ipynb #ld12
+@contextlib.contextmanager
+def _one_thread():
+    "Run torch on one CPU thread inside the block."
+    n = torch.get_num_threads(); torch.set_num_threads(1)
+    try: yield
+    finally: torch.set_num_threads(n)
+
+@_one_thread()
 def loader_throughput(root, workers=0, batches=10, batch_size=16, crop=512, packed=False, warmup=2) -> dict:
     "Chips a second that the training loader delivers from `root` with `workers` worker processes."
     it = iter(standin_loader(root, workers, warmup + batches, batch_size, crop, packed))
@@ -706,6 +715,7 @@ class _FirstBand(nn.Module):
     "A stand-in model without arithmetic: the first band is the logit."
     def forward(self, x): return x[:, :1]
 
+@_one_thread()
 def val_throughput(root, n=32) -> dict:
     "Chips a second of the validation loop `pooled_iou` over the first `n` chips of `root`, with `_FirstBand` as model."
     ids = read_metadata(root, bad_ids=[], check=False).chip_id.tolist()[:n]
