@@ -722,8 +722,8 @@ def val_throughput(root, n=32) -> dict:
     card = dict(threshold=0.5, input=dict(norm=_IDENTITY)); net = _FirstBand()
     t0, c0 = time.perf_counter(), time.process_time(); pooled_iou(net, root, ids, card, device='cpu')
     t, c = time.perf_counter() - t0, time.process_time() - c0
-    return dict(reader='geotiff', workers='val', chips=len(ids), seconds=round(t, 2), chips_per_s=round(len(ids) / t, 1),
-                cpu_s=round(c, 2))
+    return dict(reader='geotiff', workers='val', chips=len(ids), seconds=round(t, 2),
+                chips_per_s=round(len(ids) / t, 1), cpu_s=round(c, 2))
 
 # %% ../nbs/02_training.ipynb #ld18
 def step_flops(encoder='resnet34', batch=16, size=512) -> dict:
