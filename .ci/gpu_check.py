@@ -5,7 +5,7 @@ still leaves what it measured):
   env        the GPU(s), driver, torch/CUDA and the versions of the packages the project needs;
   cuda_cells every notebook that has `#| cuda` cells, run by a small runner (no nbdev or IPython needed) in order up to
              its last cuda cell: the cuda cells must pass; earlier cells that fail (without data/sample, say) are listed;
-  train      a short run of the project's loop (`train`) with configs/gpu_full.yaml's AMP + channels-last settings on
+  train      a short run of the project's loop (`train`) with configs/full_gpu.yaml's AMP + channels-last settings on
              the bundled chips, its images/s beside a bare loop's (same model, loss, optimizer, AMP, channels-last, random
              batches already on the GPU);
   forward    a bare bf16 channels-last forward (tiles/s) and the predict runner's raw forward at the predict settings;
@@ -130,8 +130,8 @@ def _():
 def _():
     from cloud_nbdev.training import load_config, train, CloudLoss, make_optimizer
     from cloud_nbdev.model import build_model
-    if GPU:                                # configs/gpu_full.yaml's settings (AMP, channels-last, batch 16 of 512, workers...)
-        cfg = dict(load_config(ROOT/'configs'/'gpu_full.yaml'), data_root=None, val_locations=None, steps_per_epoch=40, epochs=2,
+    if GPU:                                # configs/full_gpu.yaml's settings (AMP, channels-last, batch 16 of 512, workers...)
+        cfg = dict(load_config(ROOT/'configs'/'full_gpu.yaml'), data_root=None, val_locations=None, steps_per_epoch=40, epochs=2,
                    compile=False, patience=0, warmup_steps=10)
         if not (ROOT/'data'/'sample'/'train_features').is_dir(): cfg.update(synthetic=48, synthetic_size=512)   # slim checkout
     else: cfg = dict(synthetic=6, synthetic_size=64, val_locations=None, encoder='tu-mobilenetv3_small_050', crop=32, batch_size=4,

@@ -247,9 +247,10 @@ def operating_points(per_chip, curves, rules=RULES) -> tuple:
     for f, d in pc.groupby('fold'):
         g = d.groupby('method')[['tp', 'fp', 'tn', 'fn']].sum()
         table[f'fpr {f}'], table[f'miss {f}'] = g.fp / (g.fp + g.tn), g.fn / (g.fn + g.tp)
+        table[f'bal {f}'] = pd.concat([1 - table[f'fpr {f}'], 1 - table[f'miss {f}']], axis=1).mean(axis=1, skipna=True)
     table['release threshold'] = pd.Series({k: v[2] for k, v in plans.items()})
-    ious = [c for c in table.columns if c.startswith('iou ')]
-    table['worst gap to teacher'] = (table[ious] - table.loc['teacher, its OOF threshold', ious]).min(axis=1)
+    bal = [c for c in table.columns if c.startswith('bal ')]
+    table['worst gap to teacher'] = (table[bal] - table.loc['teacher, its OOF threshold', bal]).min(axis=1)
     return table, {k: v[1] for k, v in plans.items()}
 
 def choose_rule(table) -> str:

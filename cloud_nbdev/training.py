@@ -26,7 +26,8 @@ __all__ = ['CONFIG_KEYS', 'HAZE_SPECTRUM', 'Key', 'default_config', 'make_config
            'prepare_data', 'pseudo_label_root', 'link_roots', 'extra_chips', 'with_extra', 'seed_everything',
            'TargetDataset', 'make_train_loader', 'photometric', 'scale_rotate', 'cloud_paste', 'CloudLoss',
            'make_optimizer', 'make_scheduler', 'EMA', 'iou_counts', 'pooled_iou', 'save_state', 'load_state',
-           'write_metrics', 'train', 'launch', 'train_cli']
+           'write_metrics', 'train', 'launch', 'train_cli', 'full_size_standin', 'standin_loader', 'loader_throughput',
+           'val_throughput', 'step_flops']
 
 # %% ../nbs/02_training.ipynb #c007
 @dataclass(frozen=True)
@@ -682,3 +683,99 @@ def _torchrun_main(path):
         if dist.is_initialized(): dist.destroy_process_group()
 
 if __name__ == '__main__' and len(sys.argv) == 2: _torchrun_main(sys.argv[1])
+
+# %% ../nbs/02_training.ipynb #ld01
+import contextlib
+from torch.utils.flop_counter import FlopCounterMode
+from .data import DN_SCALE, bad_label_ids, normalize
+
+# %% ../nbs/02_training.ipynb #ld05
+def _pack_chip(chip_dir, label_path, out):
+    "One `.npy` of a chip: its 4 bands' digital numbers and its label, as uint16 (5, H, W)."
+    c = load_chip(chip_dir); dn = np.rint(c.image * DN_SCALE).astype(np.uint16)
+    np.save(out, np.concatenate([dn, read_label(label_path)[None].astype(np.uint16)]))
+
+def _fill_pool(d, pool, packed):
+    "Copy real chips (their GeoTIFF files, byte for byte) into `d/pool/p<k>`; with `packed`, also a `chip.npy` each."
+    src = sample_root(); ids = sorted(read_metadata(src, bad_ids=[]).chip_id)
+    for k in range(pool):
+        sid, p = ids[k % len(ids)], d/'pool'/f'p{k:04d}'; p.mkdir(parents=True)
+        for f in sorted((src/'train_features'/sid).glob('*.tif')): shutil.copyfile(f, p/f.name)
+        shutil.copyfile(src/'train_labels'/f'{sid}.tif', p/'label.tif')
+        if packed: _pack_chip(p, p/'label.tif', p/'chip.npy')
+
+# %% ../nbs/02_training.ipynb #ld06
+def full_size_standin(out, n=11_748, pool=256, packed=True, metadata=None) -> Path:
+    "A data root `out` of the first `n` competition chips whose folders link to `pool` real 512 x 512 chips."
+    meta = pd.read_csv(metadata or repo_root()/'data'/'reference'/'train_metadata_full_competition.csv',
+                       dtype={'chip_id': str}).head(n)
+    def fill(d):
+        _fill_pool(d, pool, packed)
+        for sub in ('train_features', 'train_labels') + (('packed',) if packed else ()): (d/sub).mkdir()
+        for i, cid in enumerate(meta.chip_id):             # relative links: the root can be moved
+            p = Path('..')/'pool'/f'p{i % pool:04d}'
+            os.symlink(p, d/'train_features'/cid); os.symlink(p/'label.tif', d/'train_labels'/f'{cid}.tif')
+            if packed: os.symlink(p/'chip.npy', d/'packed'/f'{cid}.npy')
+        meta.to_csv(d/'train_metadata.csv', index=False)
+    return build_dir(out, fill)
+
+# %% ../nbs/02_training.ipynb #ld10
+class _PackedChips(TargetDataset):
+    "`TargetDataset` reading one memory-mapped `packed/<id>.npy` (4 bands' DN + label, uint16) per chip."
+    def load(self, i):
+        a = np.load(self.root/'packed'/f'{self.ids[i]}.npy', mmap_mode='r')
+        dn = np.asarray(a[:4]); nodata = (dn == 0).all(0)
+        img = normalize(dn / np.float32(DN_SCALE), self.norm).astype(np.float32)
+        return img, np.where(nodata, IGNORE_INDEX, a[4]).astype(np.uint8)
+
+def standin_loader(root, workers=0, batches=10, batch_size=16, crop=512, packed=False, seed=0) -> DataLoader:
+    "The training loader (`make_train_loader`) over every chip of `root`: `batches` batches, epoch 0."
+    ids = read_metadata(root, bad_ids=[], check=False).chip_id.tolist()
+    cfg = make_config(crop=crop, batch_size=batch_size, steps_per_epoch=batches, workers=workers, seed=seed)
+    loader = make_train_loader(dict(root=Path(root), split=dict(train=ids)), cfg)
+    if packed: loader.dataset.ds = _PackedChips(root, ids, crop=crop, augment=cfg['flips'], norm=_IDENTITY)
+    loader.sampler.set_epoch(0)
+    return loader
+
+# %% ../nbs/02_training.ipynb #ld12
+@contextlib.contextmanager
+def _one_thread():
+    "Run torch on one CPU thread inside the block."
+    n = torch.get_num_threads(); torch.set_num_threads(1)
+    try: yield
+    finally: torch.set_num_threads(n)
+
+@_one_thread()
+def loader_throughput(root, workers=0, batches=10, batch_size=16, crop=512, packed=False, warmup=2) -> dict:
+    "Chips a second that the training loader delivers from `root` with `workers` worker processes."
+    it = iter(standin_loader(root, workers, warmup + batches, batch_size, crop, packed))
+    t0 = time.perf_counter()
+    for _ in range(warmup): next(it)
+    t1, c1, n = time.perf_counter(), time.process_time(), 0
+    for x, y in it: n += len(x)
+    t2, c2 = time.perf_counter(), time.process_time()
+    return dict(reader='npy' if packed else 'geotiff', workers=workers, chips=n, seconds=round(t2 - t1, 2),
+                chips_per_s=round(n / (t2 - t1), 1), cpu_s=round(c2 - c1, 2), startup_s=round(t1 - t0, 2))
+
+# %% ../nbs/02_training.ipynb #ld15
+class _FirstBand(nn.Module):
+    "A stand-in model without arithmetic: the first band is the logit."
+    def forward(self, x): return x[:, :1]
+
+@_one_thread()
+def val_throughput(root, n=32) -> dict:
+    "Chips a second of the validation loop `pooled_iou` over the first `n` chips of `root`, with `_FirstBand` as model."
+    ids = read_metadata(root, bad_ids=[], check=False).chip_id.tolist()[:n]
+    card = dict(threshold=0.5, input=dict(norm=_IDENTITY)); net = _FirstBand()
+    t0, c0 = time.perf_counter(), time.process_time(); pooled_iou(net, root, ids, card, device='cpu')
+    t, c = time.perf_counter() - t0, time.process_time() - c0
+    return dict(reader='geotiff', workers='val', chips=len(ids), seconds=round(t, 2),
+                chips_per_s=round(len(ids) / t, 1), cpu_s=round(c, 2))
+
+# %% ../nbs/02_training.ipynb #ld18
+def step_flops(encoder='resnet34', batch=16, size=512) -> dict:
+    "FLOPs of a training step's forward and forward + backward pass on a (batch, 4, size, size) batch."
+    net, x = build_model(dict(encoder=encoder)).to('meta'), torch.empty(batch, 4, size, size, device='meta')
+    with FlopCounterMode(display=False) as fc:
+        out = net(x); fwd = fc.get_total_flops(); out.sum().backward()
+    return dict(forward=fwd, step=fc.get_total_flops())
