@@ -317,9 +317,9 @@ def student_teacher_errors(cv_dir, chip_ids, thresholds, teacher_thresholds, roo
         f = fold_of[cid]; c = load_chip(root/'train_features'/cid); lab = read_label(root/'train_labels'/f'{cid}.tif')
         model, card = load_checkpoint(cv_dir/f'fold-{_slug(f)}'/'last', device=default_device(device))
         ps, pt = model_predictor(model, card)(c.image), teacher(c.image); ok = ~c.nodata
-        ims = [true_color(c.image), lab == 1, error_map(ps > thresholds[f], lab, ok), error_map(pt > teacher_thresholds[f], lab, ok)]
+        ims = [true_color(c.image), np.repeat((lab == 1)[..., None], 3, -1).astype(np.float32), error_map(ps > thresholds[f], lab, ok), error_map(pt > teacher_thresholds[f], lab, ok)]
         for ax, im, t in zip(row, ims, ['true colour', 'label', f'student > {thresholds[f]:g}', f'teacher > {teacher_thresholds[f]:g}']):
-            ax.imshow(im, interpolation='nearest', cmap='gray'); ax.set_xticks([]); ax.set_yticks([]); ax.set_title(t, fontsize=8)
+            ax.imshow(im, interpolation='nearest'); ax.set_xticks([]); ax.set_yticks([]); ax.set_title(t, fontsize=8)
         row[0].set_ylabel(f'{cid} ({f})', fontsize=8)
     fig.tight_layout(); return fig
 
