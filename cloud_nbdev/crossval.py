@@ -183,8 +183,10 @@ def cv_cli(argv=None):
     p.add_argument('-p', nargs=2, action='append', metavar=('KEY', 'VALUE'), help='override one config key (value parsed as YAML)')
     p.add_argument('--tta', action='store_true'); p.add_argument('--no-peers', action='store_true')
     p.add_argument('--in-process', action='store_true', help='train the folds in this process instead of papermill runs')
+    p.add_argument('--rule', choices=RULES, default='pooled', help="how the out-of-fold threshold is chosen (03_evaluation)")
     a = p.parse_args(argv)
-    try: r = cross_validate(a.config, a.name, _parse_overrides(a.p), papermill=not a.in_process, peers=not a.no_peers, tta=a.tta)
+    try: r = cross_validate(a.config, a.name, _parse_overrides(a.p), papermill=not a.in_process, peers=not a.no_peers, tta=a.tta,
+                            criterion=a.rule)
     except (KeyError, ValueError, FileNotFoundError) as e: print(f"cloud-nbdev cv: error: {e.args[0] if isinstance(e, KeyError) else e}", file=sys.stderr); return 2
     print(r['table'][['iou', 'f1', 'precision', 'recall', 'fold_iou_mean', 'fold_iou_std']].round(4).to_string())
     print(f"wrote {r['out']}/cv.md, cv.json, cv.png, cv_per_chip.csv"); return 0
