@@ -67,7 +67,10 @@ def _env(site, bare):
     "The environment of the commands: the wheels, the stand-ins, the project, ukis-csmask's stored outputs where it is missing."
     env = dict(os.environ, MPLBACKEND='Agg', HF_HUB_OFFLINE='1', PYTHONUNBUFFERED='1', TQDM_MININTERVAL='5')
     env['PYTHONPATH'] = os.pathsep.join([*([str(site)] if site else []), str(SITE), str(ROOT), *filter(None, [os.environ.get('PYTHONPATH')])])
-    if bare: env['GPU_STUDY_BARE'] = '1'
+    if bare:                                 # block here what the GPU machine lacks (rasterio only where tifffile can stand in)
+        import importlib.util
+        env['GPU_STUDY_BARE'] = 'ukis_csmask' + (',rasterio' if importlib.util.find_spec('tifffile') else '')
+        print(f"dry run: blocked in every command: {env['GPU_STUDY_BARE']}", flush=True)
     from cloud_nbdev.peer import peers_available, PEER_STORE
     if (bare or not peers_available()) and (G/'peers.npz').exists(): env[PEER_STORE] = str(G/'peers.npz')
     return env
@@ -75,6 +78,7 @@ def _env(site, bare):
 def install(whl):
     "The wheels of `whl` installed into a new folder (None when there are none: this machine has what it needs)."
     files = sorted(Path(whl).glob('*.whl')) if whl else []
+    if not files and whl: print(f'no wheels in {whl}: this machine\'s own packages must do', flush=True)
     if not files: return None
     site = Path(tempfile.mkdtemp(prefix='gpu_study_site.')); t0 = time.time()
     subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-index', '--no-deps', '--no-compile', '--no-cache-dir',
@@ -89,13 +93,23 @@ def _cli(args, log, env):
     return subprocess.Popen([sys.executable, '-m', 'cloud_nbdev', *args], stdout=open(log, 'w'), stderr=subprocess.STDOUT, env=env, cwd=ROOT)
 
 def _wait(procs, t0):
-    bad = [k for k, p in procs.items() if p.wait()]
-    for k, p in procs.items(): print(k, 'exit', p.returncode, f'{time.time() - t0:.0f} s', flush=True)
+    for k, p in procs.items(): print(k, 'exit', p.wait(), f'{time.time() - t0:.0f} s', flush=True)
+
+def _notebook_problems(folders):
+    "What `cloud-nbdev promote` would say of each run folder's executed notebook (missing, failed), by folder."
+    from cloud_nbdev.crossval import run_notebook, NotebookError
+    bad = {}
+    for d in folders:
+        try: run_notebook(d)
+        except NotebookError as e: bad[str(d)] = str(e).split(';')[0]
     return bad
 
 def run(out, recipes=None, smoke=False, dry=False, parallel_folds=False, whl=None, outputs=None):
     "The CVs of `recipes` (one `cloud-nbdev cv` each), the best recipe's release (`cloud-nbdev train`), packed into `out`."
-    t0 = time.time(); setup(); names = list(recipes or (RECIPES[1:2] if dry else RECIPES))
+    t0 = time.time(); names = list(recipes or (RECIPES[1:2] if dry else RECIPES))
+    site = install(whl)                      # first: this process imports cloud_nbdev too (fastcore, smp, nbformat)
+    if site: sys.path.insert(0, str(site))
+    setup()
     from cloud_nbdev.data import read_metadata, sample_root, repo_path, make_synthetic_root
     from cloud_nbdev.crossval import loco_folds, cv_summary, best_recipe, _slug
     ov = dict(SMOKE) if smoke else {}
@@ -104,7 +118,7 @@ def run(out, recipes=None, smoke=False, dry=False, parallel_folds=False, whl=Non
         ov = dict(DRY, data_root=str(make_synthetic_root(tmp/'chips', n=6, size=32)))
     runs = repo_path(outputs or 'outputs/runs'); ov['outputs'] = str(runs)
     out = Path(out); out.mkdir(parents=True, exist_ok=True); logs = runs/'gpu-logs'; logs.mkdir(parents=True, exist_ok=True)
-    env = _env(install(whl) if whl else None, bare=dry); cv_flags = ['--no-peers'] if dry else []
+    env = _env(site, bare=dry); cv_flags = ['--no-peers'] if dry else []
     cfg = lambda n: ['--config', str(ROOT/'configs'/f'{n}.yaml')]
     if parallel_folds:    # every fold at once, one `cloud-nbdev train` each, as `cloud-nbdev cv` names them; the CVs reuse them
         locs = list(loco_folds(read_metadata(Path(ov.get('data_root') or sample_root()))))
@@ -119,11 +133,11 @@ def run(out, recipes=None, smoke=False, dry=False, parallel_folds=False, whl=Non
     if not (rel/'summary.json').exists():
         _wait({f'{best}/release': _cli(['train', *cfg(best), '--name', rel.name, *_p({**ov, 'val_locations': []})],
                                        logs/f'{best}-release.log', env)}, t0)
-    missing = [str(d) for d in [rel, *(f for d in done for f in d.glob('fold-*'))] if not (d/'notebook.ipynb').exists()]
+    bad = _notebook_problems([rel, *(f for d in done for f in sorted(d.glob('fold-*')))])
     _pack(out, runs, done + [runs/'gpu-summary', rel, logs], rel)
-    res = dict(best=best, release=str(rel), notebooks_missing=missing, seconds=round(time.time() - t0), out=str(out))
+    res = dict(best=best, release=str(rel), notebook_problems=bad, seconds=round(time.time() - t0), out=str(out))
     (out/'study.json').write_text(json.dumps(res, indent=1)); print(json.dumps(res, indent=1))
-    return 1 if missing else 0
+    return 1 if bad else 0
 
 def _pack(out, runs, folders, rel):
     "The release's fp16 weights in 15 MB parts (what a device run can bring back) and every small file, notebooks included, in results.tar.gz."
