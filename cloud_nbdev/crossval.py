@@ -6,12 +6,12 @@
 from __future__ import annotations
 import argparse, datetime, json, re, shutil, sys
 from pathlib import Path
-import numpy as np, pandas as pd
+import numpy as np, pandas as pd, nbformat
 from tqdm.auto import tqdm
 from .data import load_chip, read_label, true_color, read_metadata, repo_path, repo_relative, sample_root, atomic_write, tmp_dir, swap_dir, build_dir
 from .model import load_checkpoint, save_checkpoint, read_card, released_model_dir, default_device, git_sha
 from .peer import PEER_NAMES, L1C_NAME, CSmaskPeer, TeacherCache
-from .training import launch, load_config, make_config, run_dir, train, recipe_hash, _parse_overrides
+from .training import launch, load_config, make_config, default_config, run_dir, train, recipe_hash, _parse_overrides
 from .evaluation import (METRICS, THRESHOLDS, choose_threshold, fold_sweeps, oof_threshold, rescore, RULES, metrics_from_counts, per_chip_metrics, pooled_metrics, evaluate_chips, model_predictor, reference_predictors,
                                     sweep_table, error_map, _write_json, _write_text, _save)
 
@@ -19,7 +19,8 @@ from .evaluation import (METRICS, THRESHOLDS, choose_threshold, fold_sweeps, oof
 __all__ = ['TEACHER_SOFT', 'MODEL', 'NESTED', 'MODEL_NESTED', 'loco_folds', 'cv_table', 'cv_markdown', 'plot_cv', 'loco_curve',
            'read_cv', 'renest_cv', 'cross_validate', 'cv_cli', 'cv_summary', 'cv_brief', 'best_recipe',
            'operating_points', 'choose_rule', 'reliability', 'plot_operating', 'outside_check',
-           'student_teacher_errors', 'NotBetterError', 'find_cv', 'loco_record', 'promote', 'promote_cli']
+           'student_teacher_errors', 'NotBetterError', 'find_cv', 'loco_record', 'NotebookError', 'run_notebook',
+           'promote', 'promote_cli']
 
 # %% ../nbs/03a_crossval.ipynb #c069b
 def loco_folds(meta, exclude_bad=True) -> dict:
@@ -344,6 +345,25 @@ def loco_record(cv_dir) -> dict:
                 nested_thresholds=cv['nested_thresholds']['model'], created=cv.get('created'), git_sha=cv.get('git_sha'),
                 rows={m: pick(r) for m, r in rows.items() if m in (MODEL_NESTED, 'model') or not m.startswith('model')})
 
+class NotebookError(ValueError):
+    "The run folder holds no executed notebook of the run (a papermill run of 02_training)."
+
+def run_notebook(run, recipe=None, run_name=None) -> Path:
+    "`run`'s executed notebook, `notebook.ipynb`: run by papermill without error, with recipe hash `recipe` and `run_name`."
+    run = Path(run); f = run/'notebook.ipynb'
+    how = ("every released model is a papermill run of nbs/02_training.ipynb: train it with "
+           "`cloud-nbdev train --config <its config> --name NAME` (or `cloud-nbdev cv` without --in-process for fold runs)")
+    if not f.is_file(): raise NotebookError(f"{run}: no executed notebook (notebook.ipynb) in the run folder; {how}")
+    try: pm = json.loads(f.read_text())['metadata']['papermill']; ps = pm['parameters']
+    except (ValueError, KeyError, TypeError):
+        raise NotebookError(f"{f}: not a notebook executed by papermill (no papermill metadata); {how}") from None
+    if pm.get('exception'): raise NotebookError(f"{f}: its execution failed (papermill recorded an exception); {how}")
+    ran = recipe_hash({k: v for k, v in ps.items() if k in default_config()})
+    if recipe and ran != recipe: raise NotebookError(f"{f}: the notebook ran recipe {ran}, not the model's ({recipe}); {how}")
+    if run_name and ps.get('run_name') != run_name:
+        raise NotebookError(f"{f}: the notebook ran run {ps.get('run_name')!r}, not the model's ({run_name!r}); {how}")
+    return f
+
 def _check_target(run, target):
     "Refuse a target `promote` must not replace: the run, a folder in it or around it, a file, a folder of other things."
     r, t = Path(run).resolve(), Path(target).resolve()
@@ -359,11 +379,12 @@ def promote(run, target=None, force=False, cv=None, device=None) -> dict:
     run = Path(run); target = Path(target) if target else released_model_dir(); _check_target(run, target)   # --force skips only the CV gate
     model, card = load_checkpoint(run/'best' if (run/'best').exists() else run, device=default_device(device))
     cfg = (card.get('training') or {}).get('config') or {}; recipe = recipe_hash(cfg)
+    nb = run_notebook(run, recipe, (card.get('training') or {}).get('run_id'))   # --force does not skip it
     cv = Path(cv) if cv else find_cv(recipe, [run.parent, repo_path(cfg.get('outputs', 'outputs/runs'))])
     rec = loco_record(cv) if cv else None
     old = read_card(target).get('loco') if (target/'model_card.json').exists() else None
     res = dict(run=str(run), target=str(target), recipe=recipe, cv=str(cv) if cv else None, candidate_iou=rec and rec['iou'],
-               released_iou=old and old['iou'], forced=force)
+               released_iou=old and old['iou'], forced=force, notebook=str(nb))
     if not force:
         if rec is None: raise NotBetterError(f"{run}: no cross-validation of its recipe ({recipe}) found next to it; run "
                                              f"`cloud-nbdev cv --config <its config> --name NAME` first, or pass --cv DIR")
@@ -378,11 +399,28 @@ def promote(run, target=None, force=False, cv=None, device=None) -> dict:
     build_dir(target, fill)
     return res
 
+_CR = re.compile(r'.*\r(?=[^\n])')   # text a carriage return writes over (nbconvert's CoalesceStreamsPreprocessor)
+
+def _copy_notebook(src, dest, limit=2_000_000):
+    "Copy notebook `src` to `dest`; above `limit` bytes with its stream outputs merged and progress bars as a terminal leaves them."
+    if Path(src).stat().st_size < limit: return shutil.copy(src, dest)
+    nb = nbformat.read(src, as_version=4)
+    for c in nb.cells:
+        outs = []
+        for o in c.get('outputs', []):
+            if o.output_type == 'stream' and outs and outs[-1].output_type == 'stream' and outs[-1].name == o.name: outs[-1].text += o.text
+            else: outs.append(o)
+        for o in outs:
+            if o.output_type == 'stream': o.text = _CR.sub('', o.text)
+        if 'outputs' in c: c.outputs = outs
+    nbformat.write(nb, str(dest))
+
 def _keep_provenance(run, cv, dest):
-    "The run's small record files (config, git SHA, environment, metrics, executed notebook) and its recipe's CV tables, into `dest`."
+    "The run's small record files (config, git SHA, environment, metrics), its executed notebooks and its recipe's CV tables, into `dest`."
     dest.mkdir(parents=True, exist_ok=True)
     for f in Path(run).iterdir():
-        if f.is_file() and f.suffix in ('.yaml', '.txt', '.json', '.csv', '.png', '.ipynb') and f.stat().st_size < 2_000_000: shutil.copy(f, dest/f.name)
+        if f.is_file() and f.suffix == '.ipynb': _copy_notebook(f, dest/f.name)      # whatever its size
+        elif f.is_file() and f.suffix in ('.yaml', '.txt', '.json', '.csv', '.png') and f.stat().st_size < 2_000_000: shutil.copy(f, dest/f.name)
     if cv:
         (dest/'cv').mkdir(exist_ok=True)
         for n in ('cv.json', 'cv.md', 'cv.png', 'cv_per_chip.csv'):
@@ -395,5 +433,5 @@ def promote_cli(argv=None):
     p.add_argument('--force', action='store_true'); p.add_argument('--target'); p.add_argument('--device')
     a = p.parse_args(argv)
     try: res = promote(a.run, a.target, a.force, a.cv, a.device)
-    except (NotBetterError, FileNotFoundError, ValueError) as e: print(f"cloud-nbdev promote: {e}", file=sys.stderr); return 1
+    except (NotBetterError, FileNotFoundError, ValueError) as e: print(f"cloud-nbdev promote: {e}", file=sys.stderr); return 1   # NotebookError too
     print(json.dumps(res, indent=1)); return 0

@@ -632,16 +632,8 @@ def _torchrun_args(cfg) -> list:
     return ['--nnodes', str(cfg['nnodes']), '--node_rank', str(cfg['node_rank']), *n,
             '--rdzv_backend', 'static', '--rdzv_endpoint', cfg['rdzv_endpoint']]   # static: node_rank 0 holds global rank 0
 
-def launch(cfg, kernel=None, log_output=True) -> Path:
-    "Run config `cfg` in its run folder: papermill on this notebook, or torchrun when `nproc > 1` or `nnodes > 1`."
-    cfg, out = _checked_run(cfg); out.mkdir(parents=True, exist_ok=True)
-    if cfg['nproc'] > 1 or cfg['nnodes'] > 1:
-        f = out/('launch.yaml' if cfg['node_rank'] == 0 else f"launch.node{cfg['node_rank']}.yaml")   # one file a node: a shared folder too
-        atomic_write(f, lambda t: Path(t).write_text(yaml.safe_dump(cfg, sort_keys=False)))
-        cmd = [sys.executable, '-m', 'torch.distributed.run', *_torchrun_args(cfg), '-m', 'cloud_nbdev.training', str(f)]
-        r = subprocess.run(cmd, cwd=repo_root())
-        if r.returncode: raise RuntimeError(f"torchrun failed (exit {r.returncode}) for run {out}")
-        return out
+def _papermill(cfg, out, kernel=None, log_output=True):
+    "Execute this notebook with config `cfg` into `out/notebook.ipynb` (an earlier attempt's notebook is kept, renamed)."
     import papermill as pm, logging
     class _Quiet(logging.Filter):   # every config key is passed; make_config has already checked them
         def filter(self, r): return not r.getMessage().startswith('Passed unknown parameter')
@@ -651,6 +643,17 @@ def launch(cfg, kernel=None, log_output=True) -> Path:
     if nb.exists(): os.replace(nb, out/f'notebook.attempt-{len(list(out.glob("notebook*.ipynb")))}.ipynb')
     pm.execute_notebook(str(_notebook_path()), str(nb), parameters={**cfg, 'run_tests': False},
                         kernel_name=kernel or _kernel_name(), cwd=str(out), log_output=log_output, progress_bar=False)
+
+def launch(cfg, kernel=None, log_output=True) -> Path:
+    "Run config `cfg` in its run folder: papermill on this notebook (under torchrun when `nproc > 1` or `nnodes > 1`: rank 0)."
+    cfg, out = _checked_run(cfg); out.mkdir(parents=True, exist_ok=True)
+    if cfg['nproc'] == 1 and cfg['nnodes'] == 1: _papermill(cfg, out, kernel, log_output); return out
+    f = out/('launch.yaml' if cfg['node_rank'] == 0 else f"launch.node{cfg['node_rank']}.yaml")   # one file a node: a shared folder too
+    atomic_write(f, lambda t: Path(t).write_text(yaml.safe_dump(cfg, sort_keys=False)))
+    cmd = [sys.executable, '-m', 'torch.distributed.run', *_torchrun_args(cfg), '-m', 'cloud_nbdev.training', str(f),
+           kernel or _kernel_name()]   # global rank 0 runs this notebook with papermill in that kernel (`_torchrun_main`)
+    r = subprocess.run(cmd, cwd=repo_root())
+    if r.returncode: raise RuntimeError(f"torchrun failed (exit {r.returncode}) for run {out}")
     return out
 
 def train_cli(argv=None):
@@ -675,14 +678,15 @@ def train_cli(argv=None):
     return 0
 
 # %% ../nbs/02_training.ipynb #c076
-def _torchrun_main(path):
-    "Entry point of `python -m cloud_nbdev.training LAUNCH.yaml` under torchrun."
+def _torchrun_main(path, kernel=None):
+    "Entry point of `python -m cloud_nbdev.training LAUNCH.yaml [KERNEL]` under torchrun: global rank 0 is a papermill run."
     cfg = yaml.safe_load(Path(path).read_text())
+    if int(os.environ.get('RANK', 0)) == 0: return _papermill(cfg, run_dir(cfg), kernel)   # its kernel joins the group in `train`
     try: train(cfg)
     finally:
         if dist.is_initialized(): dist.destroy_process_group()
 
-if __name__ == '__main__' and len(sys.argv) == 2: _torchrun_main(sys.argv[1])
+if __name__ == '__main__' and sys.argv[1:2] and sys.argv[1].endswith('.yaml'): _torchrun_main(*sys.argv[1:3])   # not in a kernel
 
 # %% ../nbs/02_training.ipynb #ld01
 import contextlib
