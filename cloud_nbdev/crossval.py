@@ -423,7 +423,7 @@ def _keep_provenance(run, cv, dest):
         elif f.is_file() and f.suffix in ('.yaml', '.txt', '.json', '.csv', '.png') and f.stat().st_size < 2_000_000: shutil.copy(f, dest/f.name)
     if cv:
         (dest/'cv').mkdir(exist_ok=True)
-        for n in ('cv.json', 'cv.md', 'cv.png', 'cv_per_chip.csv'):
+        for n in ('cv.json', 'cv.md', 'cv.png', 'cv_per_chip.csv', 'cv_curves.npz', 'cv_loco_curve.csv'):   # the curves: any rule, later
             if (Path(cv)/n).exists(): shutil.copy(Path(cv)/n, dest/'cv'/n)
 
 def promote_cli(argv=None):
