@@ -4,7 +4,7 @@
 
 # %% ../nbs/01a_peer.ipynb #c001
 from __future__ import annotations
-import hashlib, json, os
+import hashlib, json, os, warnings
 from pathlib import Path
 import numpy as np, torch
 from tqdm.auto import tqdm
@@ -14,7 +14,8 @@ from .model import _sha256
 
 # %% auto #0
 __all__ = ['PEER_NAMES', 'L1C_NAME', 'PEER_STORE', 'PeerUnavailableError', 'peers_available', 'CSmaskPeer', 'peer_store',
-           'StoredPeer', 'make_peer', 'teacher_id', 'TeacherCache', 'teacher_targets', 'save_peer_store']
+           'StoredPeer', 'make_peer', 'teacher_id', 'TeacherCache', 'teacher_targets', 'save_peer_store',
+           'TorchTeacher']
 
 # %% ../nbs/01a_peer.ipynb #c031
 class PeerUnavailableError(ImportError):
@@ -29,17 +30,17 @@ def _import_csmask():
                                    "pip install -e '.[peers]' or pip install 'ukis-csmask[cpu]'"
                                    f" [{str(e).splitlines()[0]}]") from None
 
+def _model_file(model='L2A') -> Path:   # model: 'L2A' or 'L1C', the product level ukis-csmask's 4-band model is for
+    "The 4-band ONNX file in ukis-csmask's wheel for `model` (the .json beside it holds band names and statistics)."
+    if str(model).upper() not in ('L2A', 'L1C'): raise ValueError(f"model must be 'L2A' or 'L1C', got {model!r}")
+    return Path(_import_csmask().__file__).parent/f'model_4b_{str(model).lower()}.onnx'
+
 def peers_available() -> bool:
     "Whether ukis-csmask and onnxruntime can be imported, or its outputs are stored (`StoredPeer`)."
     try: _import_csmask(); return True
     except PeerUnavailableError: return bool(os.environ.get('CLOUD_NBDEV_PEER_STORE'))
 
 # %% ../nbs/01a_peer.ipynb #c032
-def _onnx_file(uc, product) -> Path:
-    "ukis-csmask's 4-band ONNX model for `product`: 'l2a' (surface reflectance) or 'l1c' (top of atmosphere)."
-    if product not in ('l2a', 'l1c'): raise ValueError(f"product must be 'l2a' or 'l1c', got {product!r}")
-    return Path(uc.__file__).parent/f'model_4b_{product}.onnx'
-
 def _coarsen(img, k=3, how='nearest'):
     "(H, W, C) array on a k times coarser grid: the centre pixel ('nearest') or the mean of each k x k block, edges padded."
     h, w, c = img.shape; ph, pw = (-h) % k, (-w) % k
@@ -51,7 +52,7 @@ class CSmaskPeer:
     "ukis-csmask's 4-band model (`product` 'l2a' or 'l1c') as a predictor: 1 where its class is cloud; `resolution` 10 or 30 m."
     def __init__(self, resolution=10, threads=None, batch_size=4, resample='nearest', product='l2a'):   # 30 m: 'nearest' or 3x3 'mean'
         uc = _import_csmask(); import onnxruntime
-        f = _onnx_file(uc, product)
+        f = _model_file(product)
         self.spec = json.loads(f.with_suffix('.json').read_text())['data']
         so = onnxruntime.SessionOptions(); so.intra_op_num_threads = threads or torch.get_num_threads()
         self.session = onnxruntime.InferenceSession(str(f), sess_options=so, providers=['CPUExecutionProvider'])
@@ -134,7 +135,7 @@ def make_peer(resolution=10, threads=None, product='l2a'):
 def teacher_id(resolution=10, product='l2a') -> str:
     "Name, version, model, resolution, ONNX hash and ONNX Runtime version of the teacher: the key of its cached targets."
     if store := peer_store(): return StoredPeer(store, resolution, product).teacher_id
-    f = _onnx_file(_import_csmask(), product)   # first: its error says how to install the extra
+    f = _model_file(product)   # first: its error says how to install the extra
     import importlib.metadata, onnxruntime
     return (f"ukis-csmask-{importlib.metadata.version('ukis-csmask')}-4b-{product}-{resolution}m-{_sha256(f)[:10]}"
             f"-ort{onnxruntime.__version__}")
@@ -167,3 +168,69 @@ def save_peer_store(root, path, chip_ids=None, progress=True) -> Path:
         arrs[f'soft10|{h}'] = peers[10].cloud_proba(img).astype(np.float16)
         for r, p in peers.items(): arrs[f'p{r}|{h}'] = np.packbits(p(img) > 0.5)
     return atomic_write(path, lambda t: np.savez_compressed(open(t, 'wb'), **arrs))
+
+# %% ../nbs/01a_peer.ipynb #c040b
+def _torch_net(f) -> torch.nn.Module:
+    "The ONNX network in file `f` as a float32 PyTorch module (onnx2torch), in eval mode and without gradients."
+    try: import onnx2torch; from onnx2torch.node_converters.cast import OnnxCast
+    except ImportError as e:
+        raise PeerUnavailableError("onnx2torch is not installed (it runs ukis-csmask in PyTorch): "
+                                   f"pip install -e '.[peers]' or pip install onnx2torch [{e}]") from None
+    net = onnx2torch.convert(str(f)).float()              # float16 weights and constants -> float32, exactly
+    for m in net.modules():
+        if isinstance(m, OnnxCast) and m.torch_dtype == torch.float16: m.torch_dtype = torch.float32
+    return net.eval().requires_grad_(False)
+
+# %% ../nbs/01a_peer.ipynb #c040f
+def _coarsen_batch(x, k=3, how='nearest'):
+    "A batch (B, C, H, W) on a k times coarser grid, as `_coarsen`: the centre pixel or the k x k mean, edges repeated."
+    h, w = x.shape[-2:]; x = torch.nn.functional.pad(x, (0, (-w) % k, 0, (-h) % k), mode='replicate')
+    return x[..., k//2::k, k//2::k] if how == 'nearest' else torch.nn.functional.avg_pool2d(x, k)
+
+class TorchTeacher(torch.nn.Module):
+    "ukis-csmask's cloud probability (B, H, W) for a reflectance batch (B, 4, H, W) in `BANDS` order, run in PyTorch."
+    def __init__(self, model='L2A', resolution=10, resample='nearest', tile_batch=8):   # tile_batch: tiles a pass
+        super().__init__(); from scipy.signal.windows import tukey
+        if resolution not in (10, 30): raise ValueError(f"resolution must be 10 or 30 (m), got {resolution}")
+        if resample not in ('nearest', 'mean'):
+            raise ValueError(f"resample must be 'nearest' or 'mean', got {resample!r}")
+        f = _model_file(model); spec = json.loads(f.with_suffix('.json').read_text())['data']
+        st, self.size, self.overlap = spec['dataset_statistics'], spec['target_size'][0], 0.2
+        self.net, self.model, self.resolution, self.resample = _torch_net(f), str(model).upper(), resolution, resample
+        self.tile_batch = tile_batch
+        self.register_buffer('bands', torch.tensor([BAND_NAMES.index(b) for b in st['band_names']]), persistent=False)
+        self.register_buffer('mean', torch.tensor(st['img'][0]).view(1, -1, 1, 1), persistent=False)
+        self.register_buffer('std', torch.tensor(st['img'][1]).view(1, -1, 1, 1), persistent=False)
+        w = tukey(self.size, alpha=2 * self.overlap)
+        self.register_buffer('window', torch.tensor(np.outer(w, w), dtype=torch.float32), persistent=False)
+    def train(self, mode=True): return super().train(False)     # always eval: BatchNorm keeps its running statistics
+
+# %% ../nbs/01a_peer.ipynb #c040g
+def _symmetric_index(n, before, after) -> torch.Tensor:
+    "Indices that pad an axis of length `n` as `np.pad(..., mode='symmetric')` does, for any width."
+    return torch.from_numpy(np.pad(np.arange(n), (before, after), mode='symmetric'))
+
+@patch
+def _tiled(self:TorchTeacher, x):
+    "Cloud probability (B, H, W) of a standardized batch by ukis-csmask's tiling: symmetric pad, tiles, Tukey blend."
+    b, _, h, w = x.shape; s = self.size; o, step = int(s * self.overlap), int(s - s * self.overlap)
+    x = x.index_select(2, _symmetric_index(h, o, s + 1 + o).to(x.device))
+    x = x.index_select(3, _symmetric_index(w, o, s + 1 + o).to(x.device))
+    at = [(r, c) for r in range(0, x.shape[2] - s + 1, step) for c in range(0, x.shape[3] - s + 1, step)]
+    tiles = torch.stack([x[:, :, r:r+s, c:c+s] for r, c in at], 1).flatten(0, 1)          # (B * tiles, 4, s, s)
+    p = torch.cat([self.net(t).softmax(1)[:, 1] for t in tiles.split(self.tile_batch)]).view(b, len(at), s, s)
+    out = x.new_zeros(b, *x.shape[2:])
+    for k, (r, c) in enumerate(at): out[:, r:r+s, c:c+s] += p[:, k] * self.window
+    return out[:, o:o+h, o:o+w]
+
+@patch
+def forward(self:TorchTeacher, x):
+    "Cloud probability (B, H, W) of reflectance `x` (B, 4, H, W): ukis-csmask's class 1, as `CSmaskPeer.cloud_proba`."
+    if x.ndim != 4 or x.shape[1] != 4:
+        raise ValueError(f"TorchTeacher needs a reflectance batch (B, 4, H, W) in BANDS order, got {tuple(x.shape)}")
+    h, w = x.shape[-2:]
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='Using a non-tuple sequence')     # onnx2torch's Slice, on pad sizes
+        x = x.float() if self.resolution == 10 else _coarsen_batch(x.float(), 3, self.resample)
+        p = self._tiled((x[:, self.bands] - self.mean) / self.std)
+    return p if self.resolution == 10 else p.repeat_interleave(3, 1).repeat_interleave(3, 2)[:, :h, :w]
