@@ -30,10 +30,10 @@ def _import_csmask():
                                    "pip install -e '.[peers]' or pip install 'ukis-csmask[cpu]'"
                                    f" [{str(e).splitlines()[0]}]") from None
 
-def _model_file(model='L2A') -> Path:   # model: 'L2A' or 'L1C', the product level ukis-csmask's 4-band model is for
-    "The 4-band ONNX file in ukis-csmask's wheel for `model` (the .json beside it holds band names and statistics)."
-    if str(model).upper() not in ('L2A', 'L1C'): raise ValueError(f"model must be 'L2A' or 'L1C', got {model!r}")
-    return Path(_import_csmask().__file__).parent/f'model_4b_{str(model).lower()}.onnx'
+def _model_file(product='l2a') -> Path:   # the product level ukis-csmask's 4-band model is for: 'l2a' or 'l1c'
+    "The 4-band ONNX file in ukis-csmask's wheel for `product` (the .json beside it holds band names and statistics)."
+    if product not in ('l2a', 'l1c'): raise ValueError(f"product must be 'l2a' or 'l1c', got {product!r}")
+    return Path(_import_csmask().__file__).parent/f'model_4b_{product}.onnx'
 
 def peers_available() -> bool:
     "Whether ukis-csmask and onnxruntime can be imported, or its outputs are stored (`StoredPeer`)."
@@ -189,14 +189,14 @@ def _coarsen_batch(x, k=3, how='nearest'):
 
 class TorchTeacher(torch.nn.Module):
     "ukis-csmask's cloud probability (B, H, W) for a reflectance batch (B, 4, H, W) in `BANDS` order, run in PyTorch."
-    def __init__(self, model='L2A', resolution=10, resample='nearest', tile_batch=8):   # tile_batch: tiles a pass
+    def __init__(self, product='l2a', resolution=10, resample='nearest', tile_batch=8):   # tile_batch: tiles a pass
         super().__init__(); from scipy.signal.windows import tukey
         if resolution not in (10, 30): raise ValueError(f"resolution must be 10 or 30 (m), got {resolution}")
         if resample not in ('nearest', 'mean'):
             raise ValueError(f"resample must be 'nearest' or 'mean', got {resample!r}")
-        f = _model_file(model); spec = json.loads(f.with_suffix('.json').read_text())['data']
+        f = _model_file(product); spec = json.loads(f.with_suffix('.json').read_text())['data']
         st, self.size, self.overlap = spec['dataset_statistics'], spec['target_size'][0], 0.2
-        self.net, self.model, self.resolution, self.resample = _torch_net(f), str(model).upper(), resolution, resample
+        self.net, self.product, self.resolution, self.resample = _torch_net(f), product, resolution, resample
         self.tile_batch = tile_batch
         self.register_buffer('bands', torch.tensor([BAND_NAMES.index(b) for b in st['band_names']]), persistent=False)
         self.register_buffer('mean', torch.tensor(st['img'][0]).view(1, -1, 1, 1), persistent=False)
