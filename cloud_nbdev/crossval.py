@@ -315,11 +315,12 @@ def student_teacher_errors(cv_dir, chip_ids, thresholds, teacher_thresholds, roo
     cv_dir = Path(cv_dir); res = json.loads((cv_dir/'cv.json').read_text())
     root = repo_path(res['config'].get('data_root') or sample_root()) if root is None else Path(root)
     fold_of = {c: f for f, d in res['folds'].items() for c in d['test']}; teacher = TeacherCache(10, res['config']['teacher_cache'])
+    models = {f: load_checkpoint(cv_dir/f'fold-{_slug(f)}'/'last', device=default_device(device))   # each fold's once
+              for f in dict.fromkeys(fold_of[c] for c in chip_ids)}
     fig, axs = plt.subplots(len(chip_ids), 4, figsize=(4 * size, len(chip_ids) * size), squeeze=False)
     for row, cid in zip(axs, chip_ids):
         f = fold_of[cid]; c = load_chip(root/'train_features'/cid); lab = read_label(root/'train_labels'/f'{cid}.tif')
-        model, card = load_checkpoint(cv_dir/f'fold-{_slug(f)}'/'last', device=default_device(device))
-        ps, pt = model_predictor(model, card)(c.image), teacher(c.image); ok = ~c.nodata
+        ps, pt = model_predictor(*models[f])(c.image), teacher(c.image); ok = ~c.nodata
         ims = [true_color(c.image), np.repeat((lab == 1)[..., None], 3, -1).astype(np.float32), error_map(ps > thresholds[f], lab, ok), error_map(pt > teacher_thresholds[f], lab, ok)]
         for ax, im, t in zip(row, ims, ['true colour', 'label', f'student > {thresholds[f]:g}', f'teacher > {teacher_thresholds[f]:g}']):
             ax.imshow(im, interpolation='nearest'); ax.set_xticks([]); ax.set_yticks([]); ax.set_title(t, fontsize=8)
