@@ -21,13 +21,13 @@ from .peer import teacher_id, teacher_targets
 from . import __version__
 
 # %% auto #0
-__all__ = ['CONFIG_KEYS', 'HAZE_SPECTRUM', 'Key', 'default_config', 'make_config', 'load_config', 'recipe_hash', 'repo_path',
-           'run_dir', 'RunExistsError', 'check_run_dir', 'data_fingerprint', 'environment_info', 'chip_targets',
-           'prepare_data', 'pseudo_label_root', 'link_roots', 'extra_chips', 'with_extra', 'seed_everything',
-           'TargetDataset', 'make_train_loader', 'photometric', 'scale_rotate', 'cloud_paste', 'CloudLoss',
-           'make_optimizer', 'make_scheduler', 'EMA', 'iou_counts', 'pooled_iou', 'save_state', 'load_state',
-           'write_metrics', 'train', 'launch', 'train_cli', 'full_size_standin', 'standin_loader', 'loader_throughput',
-           'val_throughput', 'step_flops']
+__all__ = ['CONFIG_KEYS', 'HAZE_SPECTRUM', 'Key', 'default_config', 'make_config', 'load_config', 'recipe_hash', 'run_dir',
+           'RunExistsError', 'check_run_dir', 'data_fingerprint', 'environment_info', 'chip_targets', 'prepare_data',
+           'pseudo_label_root', 'link_roots', 'extra_chips', 'with_extra', 'seed_everything', 'TargetDataset',
+           'make_train_loader', 'photometric', 'scale_rotate', 'cloud_paste', 'CloudLoss', 'make_optimizer',
+           'make_scheduler', 'EMA', 'iou_counts', 'pooled_iou', 'save_state', 'load_state', 'write_metrics', 'train',
+           'launch', 'train_cli', 'full_size_standin', 'standin_loader', 'loader_throughput', 'val_throughput',
+           'step_flops']
 
 # %% ../nbs/02_training.ipynb #c007
 @dataclass(frozen=True)
@@ -140,9 +140,6 @@ def recipe_hash(cfg) -> str:
     return hashlib.sha256(json.dumps(keep, default=str).encode()).hexdigest()[:16]
 
 # %% ../nbs/02_training.ipynb #c012
-def repo_path(p) -> Path:
-    p = Path(p); return p if p.is_absolute() else repo_root()/p
-
 def run_dir(cfg) -> Path:
     "`<outputs>/<run_name>`; an error if the name leads out of the outputs folder (`..`, an absolute path, a link)."
     out = repo_path(cfg['outputs']); d = out/_check_value('run_name', cfg['run_name'])
@@ -691,7 +688,7 @@ if __name__ == '__main__' and sys.argv[1:2] and sys.argv[1].endswith('.yaml'): _
 # %% ../nbs/02_training.ipynb #ld01
 import contextlib
 from torch.utils.flop_counter import FlopCounterMode
-from .data import DN_SCALE, bad_label_ids, normalize
+from .data import DN_SCALE, FULL_METADATA, bad_label_ids, normalize
 
 # %% ../nbs/02_training.ipynb #ld05
 def _pack_chip(chip_dir, label_path, out):
@@ -711,7 +708,7 @@ def _fill_pool(d, pool, packed):
 # %% ../nbs/02_training.ipynb #ld06
 def full_size_standin(out, n=11_748, pool=256, packed=True, metadata=None) -> Path:
     "A data root `out` of the first `n` competition chips whose folders link to `pool` real 512 x 512 chips."
-    meta = pd.read_csv(metadata or repo_root()/'data'/'reference'/'train_metadata_full_competition.csv',
+    meta = pd.read_csv(metadata or repo_path(FULL_METADATA),
                        dtype={'chip_id': str}).head(n)
     def fill(d):
         _fill_pool(d, pool, packed)
