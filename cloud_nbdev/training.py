@@ -17,17 +17,17 @@ from .data import (IGNORE_INDEX, CloudChipDataset, band_stats, load_chip, make_s
                               tmp_dir, swap_dir, build_dir, recover_dir, write_geotiff)
 from .model import (build_model, default_device, default_input_contract, git_sha, load_checkpoint,
                                make_card, predict_proba, read_card, save_checkpoint)
-from .peer import teacher_id, teacher_targets
+from .peer import TeacherCache, teacher_id, teacher_targets
 from . import __version__
 
 # %% auto #0
 __all__ = ['CONFIG_KEYS', 'HAZE_SPECTRUM', 'Key', 'default_config', 'make_config', 'load_config', 'recipe_hash', 'run_dir',
            'RunExistsError', 'check_run_dir', 'data_fingerprint', 'environment_info', 'chip_targets', 'prepare_data',
            'pseudo_label_root', 'link_roots', 'extra_chips', 'with_extra', 'seed_everything', 'TargetDataset',
-           'make_train_loader', 'photometric', 'scale_rotate', 'cloud_paste', 'CloudLoss', 'make_optimizer',
-           'make_scheduler', 'EMA', 'iou_counts', 'pooled_iou', 'save_state', 'load_state', 'write_metrics', 'train',
-           'launch', 'train_cli', 'full_size_standin', 'standin_loader', 'loader_throughput', 'val_throughput',
-           'step_flops']
+           'make_train_loader', 'photometric', 'scale_rotate', 'cloud_paste', 'view_params', 'apply_view',
+           'view_targets', 'with_views', 'CloudLoss', 'make_optimizer', 'make_scheduler', 'EMA', 'iou_counts',
+           'pooled_iou', 'save_state', 'load_state', 'write_metrics', 'train', 'launch', 'train_cli',
+           'full_size_standin', 'standin_loader', 'loader_throughput', 'val_throughput', 'step_flops']
 
 # %% ../nbs/02_training.ipynb #c007
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ CONFIG_KEYS = dict(
     teacher_resolution=Key(10, ok=_one_of(10, 30)), teacher_cache=Key('outputs/teacher', **_RUN),  # ukis-csmask at 10 (or 30) m; its cached targets
     pseudo_teacher=Key(None), pseudo_conf=Key(0.9, ok=_UNIT),                                  # self-training on bad-label chips' imagery
     extra_roots=Key([], ok=_ROOTS), extra_teacher=Key('l1c', ok=_one_of('l2a', 'l1c')),       # more imagery, on the teacher's targets only
+    teacher_views=Key(0, ok=_INT0),                                                            # >0: the teacher labels that many photometric views of each chip
     dice_weight=Key(1.0, ok=_NONNEG), bce_weight=Key(0.5, ok=_NONNEG), pos_weight=Key(1.0, ok=_POS), label_smoothing=Key(0.0, ok=_FRAC),
     optimizer=Key('adamw', ok=_one_of('adam', 'adamw')), lr=Key(3e-4, ok=_POS), weight_decay=Key(1e-4, ok=_NONNEG),
     schedule=Key('cosine', ok=_one_of('cosine', 'onecycle')), warmup_steps=Key(30, ok=_INT0),
@@ -130,7 +131,7 @@ def load_config(path, overrides=None) -> dict:
 _RUN_KEYS = {k for k, s in CONFIG_KEYS.items() if not s.recipe}
 _RESUME_OVERRIDABLE = {k for k, s in CONFIG_KEYS.items() if s.resume}
 
-_NEWER_KEYS = ('extra_roots', 'extra_teacher')   # recipe keys added after the release: in the hash only when not at their default
+_NEWER_KEYS = ('extra_roots', 'extra_teacher', 'teacher_views')   # recipe keys added after the release: in the hash only when not at their default
 
 def recipe_hash(cfg) -> str:
     "Hash of a config's recipe: every key except those naming the run, its validation split or its hardware."
@@ -225,7 +226,8 @@ def prepare_data(cfg, out_dir=None) -> dict:
             else dict(method='reflectance', clip=1.5))
     data = dict(root=root, split=split, norm=norm, targets=targets, teacher=teacher,
                 fingerprint=data_fingerprint(root, split['train'] + split['val']) + (f'+{teacher}' if teacher else ''))
-    return with_extra(cfg, data, out_dir) if cfg['extra_roots'] else data
+    data = with_extra(cfg, data, out_dir) if cfg['extra_roots'] else data
+    return with_views(cfg, data) if cfg['teacher_views'] else data
 
 # %% ../nbs/02_training.ipynb #c018b
 def pseudo_label_root(teacher, root, chip_ids, out_root, conf=0.9, device=None) -> Path:
@@ -301,8 +303,14 @@ def seed_everything(seed):
 
 class TargetDataset(CloudChipDataset):
     "Chips whose target is a soft map (`targets[id]`, probabilities in [0, 1]) where given, else their label; nodata stays `IGNORE_INDEX`."
-    def __init__(self, root, chip_ids, targets=None, **kw): super().__init__(root, chip_ids, **kw); self.targets, self._soft = targets or {}, {}
+    def __init__(self, root, chip_ids, targets=None, views=None, **kw):   # views: `view_targets`, one drawn per read
+        super().__init__(root, chip_ids, **kw); self.targets, self._soft, self.views = targets or {}, {}, views or {}
     def load(self, i):
+        img, t = self._load(i); vs = self.views.get(self.ids[i])
+        if vs is None: return img, t
+        ps, ts = vs; v = np.random.randint(len(ps))
+        return apply_view(img, ps[v]), t if ts is None else np.where(t == IGNORE_INDEX, t, ts[v].astype(np.float32))
+    def _load(self, i):
         if i in self._soft: return self._soft[i]
         t = self.targets.get(self.ids[i])
         self.labels = t is None or (self.root/'train_labels'/f'{self.ids[i]}.tif').exists()   # imagery without a label: the target only
@@ -314,7 +322,8 @@ class TargetDataset(CloudChipDataset):
 
 def make_train_loader(data, cfg, rank=0, world=1, pin_memory=False) -> DataLoader:
     "Random crops of the training chips, `steps_per_epoch` batches an epoch per process, in a seed+epoch order."
-    ds = TargetDataset(data['root'], data['split']['train'], data.get('targets'), crop=cfg['crop'], augment=cfg['flips'], norm=_IDENTITY)
+    ds = TargetDataset(data['root'], data['split']['train'], data.get('targets'), data.get('views'), crop=cfg['crop'], augment=cfg['flips'],
+                       norm=_IDENTITY)
     rep = _Repeat(ds, cfg['steps_per_epoch'] * cfg['batch_size'] * world)
     sampler = DistributedSampler(rep, num_replicas=world, rank=rank, shuffle=True, seed=cfg['seed'])
     return DataLoader(rep, batch_size=cfg['batch_size'], sampler=sampler, num_workers=cfg['workers'], pin_memory=pin_memory,
@@ -353,6 +362,38 @@ def cloud_paste(x, y, p=0.5, soften=7, opacity=(0.6, 1.0)):
     cloud = ((y[donor] > 0.5) & (y[donor] != IGNORE_INDEX)).float()                                  # hard or soft targets
     a = F.avg_pool2d(cloud, soften, 1, soften // 2, count_include_pad=False) * w
     return x * (1 - a) + x[donor] * a, torch.where(a > 0.5, torch.ones_like(y), y)
+
+# %% ../nbs/02_training.ipynb #401046c1
+def view_params(cid, v, gain=0.3, band_gain=0.1, offset=0.02, haze=0.0, seed=0) -> dict:
+    "Photometric change of view `v` of chip `cid`, drawn from `photometric`'s ranges by a generator of (seed, chip, v); view 0 changes nothing."
+    if v == 0: return dict(gain=[1.0] * 4, offset=0.0, haze=0.0)
+    r = np.random.default_rng([seed, v, int(hashlib.sha256(cid.encode()).hexdigest()[:8], 16)])
+    g = math.exp(r.uniform(-gain, gain)) * np.exp(r.uniform(-band_gain, band_gain, 4))
+    return dict(gain=[float(a) for a in g], offset=float(r.uniform(-offset, offset)), haze=float(r.uniform(0, haze)) if haze else 0.0)
+
+def apply_view(img, p) -> np.ndarray:
+    "Reflectance image (4, H, W) seen through view `p` of `view_params`: the change `photometric` makes, without its noise."
+    x = img * np.asarray(p['gain'], np.float32)[:, None, None] + np.float32(p['offset'])
+    if p['haze']: x = x + np.float32(p['haze']) * np.asarray(HAZE_SPECTRUM[:len(x)], np.float32)[:, None, None]
+    return np.maximum(x, 0).astype(np.float32)
+
+def view_targets(cfg, data) -> dict:
+    "`{chip id: (K + 1 view parameters, the teacher's float16 target on each view, or None for a chip that trains on its label)}`."
+    K, extra, root = cfg['teacher_views'], set(data['split'].get('extra', [])), Path(data['root'])
+    teachers = {p: TeacherCache(cfg['teacher_resolution'], cfg['teacher_cache'], product=p) for p in {'l2a', cfg['extra_teacher']}}
+    out = {}
+    for cid in tqdm(data['split']['train'], desc='teacher on views', leave=False):
+        ps = [view_params(cid, v, cfg['photo_gain'], haze=cfg['haze'], seed=cfg['seed']) for v in range(K + 1)]
+        if cid not in data['targets']: out[cid] = (ps, None); continue
+        img, t = load_chip(root/'train_features'/cid).image, teachers[cfg['extra_teacher'] if cid in extra else 'l2a']
+        out[cid] = (ps, [data['targets'][cid].astype(np.float16)] + [t(apply_view(img, p)).astype(np.float16) for p in ps[1:]])
+    return out
+
+def with_views(cfg, data) -> dict:
+    "`data` with the teacher's targets on `teacher_views` photometric views of every training chip (`view_targets`)."
+    if cfg['targets'] == 'mix': raise ValueError("teacher_views: the teacher's views cannot be mixed with labels (targets: mix); use targets: teacher")
+    if not cfg['photometric']: raise ValueError("teacher_views needs photometric: true (the views are photometric changes)")
+    return {**data, 'views': view_targets(cfg, data)}
 
 # %% ../nbs/02_training.ipynb #c026
 class CloudLoss(nn.Module):
@@ -496,7 +537,7 @@ def _train_step(model, x, y, loss_fn, opt, sched, scaler, cfg, dev):
     x = x.to(dev, non_blocking=True); y = y.to(dev, non_blocking=True)
     if cfg['scale'] or cfg['rotate']: x, y = scale_rotate(x, y, cfg['scale'], cfg['rotate'])
     if cfg['cloud_paste']: x, y = cloud_paste(x, y, cfg['cloud_paste'])
-    if cfg['photometric']: x = photometric(x, gain=cfg['photo_gain'], haze=cfg['haze'])
+    if cfg['photometric']: x = photometric(x, gain=cfg['photo_gain'], haze=cfg['haze']) if not cfg['teacher_views'] else photometric(x, 0, 0, 0)
     if dev.type == 'cuda' and cfg['channels_last']: x = x.contiguous(memory_format=torch.channels_last)
     with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg['amp'] and dev.type == 'cuda'):
         loss = loss_fn(model(x), y)
