@@ -18,7 +18,7 @@ from .evaluation import (METRICS, THRESHOLDS, choose_threshold, fold_sweeps, oof
 # %% auto #0
 __all__ = ['TEACHER_SOFT', 'MODEL', 'NESTED', 'MODEL_NESTED', 'loco_folds', 'cv_table', 'cv_markdown', 'plot_cv', 'loco_curve',
            'read_cv', 'renest_cv', 'cross_validate', 'cv_cli', 'cv_summary', 'cv_brief', 'best_recipe',
-           'operating_points', 'choose_rule', 'reliability', 'plot_operating', 'outside_check',
+           'operating_points', 'choose_rule', 'reliability', 'plot_operating', 'outside_check', 'cv_outside_check',
            'student_teacher_errors', 'NotBetterError', 'find_cv', 'loco_record', 'NotebookError', 'run_notebook',
            'promote', 'promote_cli']
 
@@ -307,6 +307,17 @@ def outside_check(checkpoint=None, root='data/l8biome', chips=None, device=None)
             rows.append(dict(method=name, threshold=thr, iou=r.iou, f1=r.f1, fpr=r.fp / (r.fp + r.tn), miss=r.fn / (r.fn + r.tp),
                              n_chips=len(ids), n_pixels=ev.n_pixels))
     return pd.DataFrame(rows).set_index(['method', 'threshold'])
+
+# %% ../nbs/03a_crossval.ipynb #41ea51ee
+def cv_outside_check(cv_dir, root='data/l8biome', chips=None, device=None) -> pd.DataFrame:
+    "`outside_check` at 0.5 of every fold model of a CV, then ukis-csmask's L2A and L1C models once; written to `cv_outside.csv`."
+    cv_dir = Path(cv_dir); folds, rows = json.loads((cv_dir/'cv.json').read_text())['folds'], []
+    for f in folds:
+        oc = outside_check(cv_dir/f'fold-{_slug(f)}'/'last', root, chips, device).xs(0.5, level='threshold')
+        rows.append(oc.loc[[MODEL]].rename(index={MODEL: f'{MODEL}, fold {f}'}))
+    t = pd.concat(rows + [oc.loc[[PEER_NAMES[10], L1C_NAME]]]); t.index.name = 'method'
+    _write_text(cv_dir/'cv_outside.csv', t.round(6).to_csv())
+    return t
 
 # %% ../nbs/03a_crossval.ipynb #c093o
 def student_teacher_errors(cv_dir, chip_ids, thresholds, teacher_thresholds, root=None, size=2.2, device=None):
