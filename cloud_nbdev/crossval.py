@@ -16,11 +16,11 @@ from .evaluation import (METRICS, THRESHOLDS, choose_threshold, fold_sweeps, oof
                                     sweep_table, error_map, _write_json, _write_text, _save)
 
 # %% auto #0
-__all__ = ['TEACHER_SOFT', 'MODEL', 'NESTED', 'MODEL_NESTED', 'loco_folds', 'cv_table', 'cv_markdown', 'plot_cv', 'loco_curve',
-           'read_cv', 'renest_cv', 'cross_validate', 'cv_cli', 'cv_summary', 'cv_brief', 'best_recipe',
-           'operating_points', 'choose_rule', 'reliability', 'plot_operating', 'outside_check', 'cv_outside_check',
-           'student_teacher_errors', 'NotBetterError', 'find_cv', 'loco_record', 'NotebookError', 'run_notebook',
-           'promote', 'promote_cli']
+__all__ = ['TEACHER_SOFT', 'MODEL', 'NESTED', 'MODEL_NESTED', 'BRIGHTNESS', 'loco_folds', 'cv_table', 'cv_markdown', 'plot_cv',
+           'loco_curve', 'read_cv', 'renest_cv', 'cross_validate', 'cv_cli', 'cv_summary', 'cv_brief', 'best_recipe',
+           'operating_points', 'choose_rule', 'reliability', 'plot_operating', 'recipe_rows', 'outside_check',
+           'cv_outside_check', 'student_teacher_errors', 'NotBetterError', 'find_cv', 'loco_record', 'NotebookError',
+           'run_notebook', 'promote', 'promote_cli']
 
 # %% ../nbs/03a_crossval.ipynb #c069b
 def loco_folds(meta, exclude_bad=True) -> dict:
@@ -290,6 +290,28 @@ def plot_operating(per_chip, curves, table, names=(MODEL, TEACHER_SOFT), labels=
         if k.endswith(' rule'): axs[0].axvline(t, ls=':', color='grey', lw=1); axs[0].text(t, 0.02, k.split(', ')[1][:-5], rotation=90, fontsize=6)
     axs[0].set_xlabel('threshold', fontsize=7); axs[0].set_ylabel('pooled IoU, all folds', fontsize=7); axs[0].legend(fontsize=7)
     axs[1].set_ylabel('labelled cloud fraction', fontsize=7); axs[1].legend(fontsize=7); fig.tight_layout(); return fig
+
+# %% ../nbs/03a_crossval.ipynb #62d70329
+BRIGHTNESS = 'brightness (refit per fold)'
+
+def _fold_rates(per_chip) -> pd.Series:
+    "False-positive rate on clear pixels and miss rate on cloud, per fold, of per-chip count rows."
+    g = per_chip.groupby('fold')[['tp', 'fp', 'tn', 'fn']].sum()
+    return pd.concat([(g.fp / (g.fp + g.tn)).rename(lambda f: f'fpr {f}'), (g.fn / (g.fn + g.tp)).rename(lambda f: f'miss {f}')])
+
+def recipe_rows(name, per_chip, curves, outside=None) -> pd.DataFrame:
+    "A CV's student at 0.5 and at its chosen rule, its teacher at 0.5 and at its OOF threshold, and the brightness rule, on the same pixels."
+    op, _ = operating_points(per_chip, curves); rule = choose_rule(op)
+    keep = {f'{MODEL} at 0.5': f'{name} at 0.5', f'{MODEL}, {rule} rule': f'{name}, {rule} rule',
+            'teacher at 0.5': 'teacher at 0.5', 'teacher, its OOF threshold': 'teacher, its OOF threshold'}
+    rates = [c for c in op.columns if c.startswith(('fpr ', 'miss '))]
+    t = op.loc[list(keep), ['release threshold', 'iou', 'worst gap to teacher'] + rates].rename(index=keep)
+    b = per_chip[per_chip.method == BRIGHTNESS]
+    t.loc[BRIGHTNESS] = pd.Series(dict(iou=pooled_metrics(b)['iou'], **_fold_rates(b)))
+    if outside is not None:
+        o = pd.read_csv(outside, index_col=0).iou
+        t['landsat-8 iou at 0.5'] = [o[o.index.str.startswith(f'{MODEL}, fold')].mean()] * 2 + [o[PEER_NAMES[10]]] * 2 + [np.nan]
+    return t
 
 # %% ../nbs/03a_crossval.ipynb #c093h
 def outside_check(checkpoint=None, root='data/l8biome', chips=None, device=None) -> pd.DataFrame:
