@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 G, SITE = ROOT/'.gpu', ROOT/'.ci'/'gpu_site'
-RECIPES = ('g-labels', 'g-teacher', 'g-mix', 'g-teacher-haze', 'g-teacher-aug', 'g-teacher-long')   # configs/<name>.yaml
+RECIPES = ('g-labels', 'g-teacher', 'g-mix', 'g-teacher-haze', 'g-teacher-aug', 'g-teacher-long', 'g-teacher-kl')   # configs/<name>.yaml
 SMOKE = dict(epochs=1, steps_per_epoch=2, crop=64, batch_size=2, encoder='resnet18')   # --smoke: a first try there
 DRY = dict(epochs=1, steps_per_epoch=2, crop=32, batch_size=2, encoder='tu-mobilenetv3_small_050', device='cpu',
            targets='labels', threads=1)                                               # --dry: here, synthetic chips
