@@ -314,30 +314,35 @@ def recipe_rows(name, per_chip, curves, outside=None) -> pd.DataFrame:
     return t
 
 # %% ../nbs/03a_crossval.ipynb #c093h
-def outside_check(checkpoint=None, root='data/l8biome', chips=None, device=None) -> pd.DataFrame:
-    "A checkpoint (default: the released model) beside ukis-csmask's L2A and L1C models on held-out chips of `root`."
+def _outside_table(preds, root, chips, thresholds) -> pd.DataFrame:
+    "Predictors `{name: (predict, threshold)}` on the held-out chips of `root` (default: its `source_split == 'test'`), at `thresholds`."
     root = repo_path(root); meta = read_metadata(root, bad_ids=[])
     ids = chips or sorted(meta.chip_id[meta.source_split == 'test'] if 'source_split' in meta else meta.chip_id)
-    model, card = load_checkpoint(checkpoint or released_model_dir(), device=default_device(device)); t = card['threshold']
-    preds = {MODEL: (model_predictor(model, card), t), PEER_NAMES[10]: (CSmaskPeer().cloud_proba, t),
-             L1C_NAME: (CSmaskPeer(product='l1c').cloud_proba, t)}
     rows = []
     for name, ev in evaluate_chips(root, ids, preds, meta=meta, progress=False).items():
         sw = ev.sweep().set_index('threshold')
-        for thr in dict.fromkeys([t, 0.5]):
+        for thr in dict.fromkeys(thresholds):
             r = sw.loc[round(thr, 2)]
             rows.append(dict(method=name, threshold=thr, iou=r.iou, f1=r.f1, fpr=r.fp / (r.fp + r.tn), miss=r.fn / (r.fn + r.tp),
                              n_chips=len(ids), n_pixels=ev.n_pixels))
     return pd.DataFrame(rows).set_index(['method', 'threshold'])
 
+def _outside_peers(t) -> dict:
+    "ukis-csmask's L2A and L1C models as predictors at threshold `t`."
+    return {PEER_NAMES[10]: (CSmaskPeer().cloud_proba, t), L1C_NAME: (CSmaskPeer(product='l1c').cloud_proba, t)}
+
+def outside_check(checkpoint=None, root='data/l8biome', chips=None, device=None) -> pd.DataFrame:
+    "A checkpoint (default: the released model) beside ukis-csmask's L2A and L1C models on held-out chips of `root`."
+    model, card = load_checkpoint(checkpoint or released_model_dir(), device=default_device(device)); t = card['threshold']
+    return _outside_table({MODEL: (model_predictor(model, card), t), **_outside_peers(t)}, root, chips, [t, 0.5])
+
 # %% ../nbs/03a_crossval.ipynb #41ea51ee
 def cv_outside_check(cv_dir, root='data/l8biome', chips=None, device=None) -> pd.DataFrame:
-    "`outside_check` at 0.5 of every fold model of a CV, then ukis-csmask's L2A and L1C models once; written to `cv_outside.csv`."
-    cv_dir = Path(cv_dir); folds, rows = json.loads((cv_dir/'cv.json').read_text())['folds'], []
-    for f in folds:
-        oc = outside_check(cv_dir/f'fold-{_slug(f)}'/'last', root, chips, device).xs(0.5, level='threshold')
-        rows.append(oc.loc[[MODEL]].rename(index={MODEL: f'{MODEL}, fold {f}'}))
-    t = pd.concat(rows + [oc.loc[[PEER_NAMES[10], L1C_NAME]]]); t.index.name = 'method'
+    "Every fold model of a CV and ukis-csmask's L2A and L1C models at 0.5 on `root`'s held-out chips, in one pass; written to `cv_outside.csv`."
+    cv_dir = Path(cv_dir); folds = json.loads((cv_dir/'cv.json').read_text())['folds']
+    models = {f'{MODEL}, fold {f}': (model_predictor(*load_checkpoint(cv_dir/f'fold-{_slug(f)}'/'last', device=default_device(device))), 0.5)
+              for f in folds}
+    t = _outside_table({**models, **_outside_peers(0.5)}, root, chips, [0.5]).xs(0.5, level='threshold')
     _write_text(cv_dir/'cv_outside.csv', t.round(6).to_csv())
     return t
 

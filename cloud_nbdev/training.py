@@ -537,7 +537,8 @@ def _train_step(model, x, y, loss_fn, opt, sched, scaler, cfg, dev):
     x = x.to(dev, non_blocking=True); y = y.to(dev, non_blocking=True)
     if cfg['scale'] or cfg['rotate']: x, y = scale_rotate(x, y, cfg['scale'], cfg['rotate'])
     if cfg['cloud_paste']: x, y = cloud_paste(x, y, cfg['cloud_paste'])
-    if cfg['photometric']: x = photometric(x, gain=cfg['photo_gain'], haze=cfg['haze']) if not cfg['teacher_views'] else photometric(x, 0, 0, 0)
+    if cfg['photometric']: x = photometric(x, gain=cfg['photo_gain'], haze=cfg['haze']) if not cfg['teacher_views'] \
+                           else photometric(x, gain=0, band_gain=0, offset=0)   # views carry the rest
     if dev.type == 'cuda' and cfg['channels_last']: x = x.contiguous(memory_format=torch.channels_last)
     with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg['amp'] and dev.type == 'cuda'):
         loss = loss_fn(model(x), y)
